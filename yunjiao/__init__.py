@@ -1,0 +1,1 @@
+"""云矫 Yunjiao: community-corrections (社区矫正) platform."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RiskConfig(AppConfig):
+    name = "yunjiao.risk"
+    label = "risk"
+    verbose_name = "风险管控"

@@ -1,0 +1,214 @@
+"""Django settings for Yunjiao, read from the environment (see .env.example)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+import dj_database_url
+
+from yunjiao.env import BASE_DIR, VAR_DIR, env_bool, env_int, env_list, env_secret, env_str
+
+TESTING = "pytest" in sys.modules or "test" in sys.argv[1:2]
+PRODUCTION = env_str("YUNJIAO_ENV", "development") == "production"
+DEBUG = env_bool("DEBUG", default=not PRODUCTION and not TESTING)
+
+SECRET_KEY = env_secret("SECRET_KEY", generate_bytes=32, production=PRODUCTION)
+# SM4 key (16 bytes, hex) for personal fields at rest; the keyed SM3 digest key is derived from it.
+FIELD_ENCRYPTION_KEY = env_secret("FIELD_ENCRYPTION_KEY", generate_bytes=16, production=PRODUCTION)
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "axes",
+    "huey.contrib.djhuey",
+    "yunjiao.core",
+    "yunjiao.orgs",
+    "yunjiao.accounts",
+    "yunjiao.audit",
+    "yunjiao.subjects",
+    "yunjiao.workflows",
+    "yunjiao.documents",
+    "yunjiao.geo",
+    "yunjiao.checkins",
+    "yunjiao.leave",
+    "yunjiao.discipline",
+    "yunjiao.risk",
+    "yunjiao.dispatch",
+    "yunjiao.education",
+    "yunjiao.staff",
+    "yunjiao.reports",
+    "yunjiao.portal",
+    "yunjiao.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "yunjiao.core.middleware.SecurityHeadersMiddleware",
+    "yunjiao.core.middleware.RequestContextMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "yunjiao.urls"
+WSGI_APPLICATION = "yunjiao.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "yunjiao" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "yunjiao.core.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+# --- database -------------------------------------------------------------
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'yunjiao.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers run while one writer writes; IMMEDIATE avoids lock upgrades mid-transaction.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+else:
+    # Parallel test runs (several checkouts on one server) can pick their own test database name.
+    if env_str("DATABASE_TEST_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+# --- jobs -----------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+HUEY = {
+    "name": "yunjiao",
+    "immediate": env_bool("HUEY_IMMEDIATE", default=TESTING),
+    "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
+
+# --- auth and security ----------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "yunjiao.accounts.passwords.PolicyValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:workbench"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# 等保 2.0 level 3: lockout after 5 failures within 15 minutes, idle timeout 30 minutes.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "yunjiao.accounts.views.lockout_response"
+AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+AXES_VERBOSE = False
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Uploads: refuse oversized bodies early (bytes). Individual features check their own limits.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+
+# --- i18n -----------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- static and media -----------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "yunjiao" / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# --- API ------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "yunjiao.accounts.tokens.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "yunjiao.api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "yunjiao.api.errors.exception_handler",
+    "PAGE_SIZE": 20,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "云矫 Yunjiao API",
+    "DESCRIPTION": "社区矫正信息化平台接口。所有数据按用户所属机构（市/县/司法所）范围过滤。",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING" if TESTING else "INFO")},
+}
+
+# --- feature settings (each app documents its own in .env.example) ---------
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
+MAP_TILE_URL = env_str("MAP_TILE_URL")
