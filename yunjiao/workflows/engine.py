@@ -254,8 +254,10 @@ def get_workflow(name: str) -> Workflow:
 
 
 def all_workflows() -> list[Workflow]:
-    _load_processes()
-    return list(_REGISTRY.values())
+    """The processes declared in yunjiao/workflows/processes, in their documented order."""
+    from yunjiao.workflows.processes import ORDER
+
+    return [_REGISTRY[name] for name in ORDER]
 
 
 def _load_processes():
