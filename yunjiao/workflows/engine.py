@@ -158,6 +158,9 @@ class Transition:
     needs_note: bool = False
     needs_attachment: bool = False
     fields: tuple[Field, ...] = ()
+    # Writes that belong to the step, run by services.fire inside its transaction after the checks:
+    # effect(case, data, actor) (e.g. move an assessment to the assigned 司法所).
+    effects: tuple[Callable[[Any, Mapping[str, Any], Any], None], ...] = ()
     automatic: bool = False  # done by the scanner/jobs (not shown as a button)
     style: str = "primary"  # button colour: primary, secondary, danger
     help: str = ""

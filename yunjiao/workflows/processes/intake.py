@@ -13,6 +13,7 @@ from django.db import models
 
 from yunjiao.subjects.choices import ReceptionMethod, SupervisionLevel
 from yunjiao.workflows.engine import DeadlineSpec, Field, T, Workflow, register
+from yunjiao.workflows.processes.effects import record_documents_received, record_report, set_initial_level
 from yunjiao.workflows.processes.guards import (
     documents_received,
     juvenile_announcement_not_public,
@@ -47,19 +48,20 @@ WORKFLOW = register(Workflow(
                   Field("judgment_effective_date", "判决(裁定、决定)生效日期", "date", past_only=True)),
           deadline=DeadlineSpec("D6", start="field:judgment_effective_date")),
         T("receive_documents", "登记收到法律文书", S.NOTIFIED, S.AWAITING_REPORT, COUNTY,
-          fields=(DOCS_DATE,), documents=("intake_receipt",),
+          fields=(DOCS_DATE,), documents=("intake_receipt",), effects=(record_documents_received,),
           help="核对判决书、执行通知书等文书，并向决定机关送达回执"),
         T("report", "登记报到", (S.AWAITING_REPORT, S.NOT_REPORTED), S.REPORTED, OFFICERS, deadline=None,
           fields=(Field("report_date", "报到日期", "date", past_only=True),
                   Field("reception_method", "接收方式", "choice", choices=RECEPTION)),
-          documents=("report_notice",)),
+          documents=("report_notice",), effects=(record_report,)),
         T("report_without_documents", "登记报到(文书未到，发补齐通知)", S.NOTIFIED, S.REPORTED, OFFICERS,
           fields=(Field("report_date", "报到日期", "date", past_only=True),
                   Field("reception_method", "接收方式", "choice", choices=RECEPTION)),
-          documents=("report_notice", "document_completion_request"),
+          documents=("report_notice", "document_completion_request"), effects=(record_report,),
           deadline=DeadlineSpec("D5", start="field:report_date")),
         T("complete_documents", "登记补齐的法律文书", S.REPORTED, None, COUNTY, deadline=None,
-          fields=(DOCS_DATE,), documents=("intake_receipt",), style="secondary"),
+          fields=(DOCS_DATE,), documents=("intake_receipt",), style="secondary",
+          effects=(record_documents_received,)),
         T("register", "登记建档", S.REPORTED, S.REGISTERED, COUNTY, guards=(documents_received,),
           fields=(Field("file_number", "档案编号", max_length=32),),
           documents=("subject_basic_info_form",)),
@@ -72,7 +74,7 @@ WORKFLOW = register(Workflow(
         T("start_correction", "确定矫正小组、方案和管理等级，转入在矫", S.ANNOUNCED, S.IN_CORRECTION, COUNTY,
           guards=(team_formed, plan_drawn_up),
           fields=(Field("initial_level", "初始管理等级", "choice", choices=LEVELS),),
-          documents=("correction_team_agreement",)),
+          documents=("correction_team_agreement",), effects=(set_initial_level,)),
         T("mark_not_reported", "逾期未报到，组织查找", (S.NOTIFIED, S.AWAITING_REPORT), S.NOT_REPORTED,
           SYSTEM | COUNTY, guards=(report_deadline_passed,), deadline=None, style="danger",
           documents=("not_reported_notice",),

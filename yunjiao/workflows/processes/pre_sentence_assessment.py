@@ -10,6 +10,7 @@ Deadline D1: 10 working days from receipt of the commission letter and materials
 from django.db import models
 
 from yunjiao.workflows.engine import DeadlineSpec, Field, T, Workflow, register
+from yunjiao.workflows.processes.effects import move_to_township
 from yunjiao.workflows.processes.guards import township_in_case_county
 from yunjiao.workflows.processes.roles import COUNTY, TOWNSHIP
 
@@ -57,7 +58,8 @@ WORKFLOW = register(Workflow(
                   Field("fast_track", "速裁程序案件", "bool", required=False)),
           deadline=DeadlineSpec(deadline_rule, start="field:received_date")),
         T("assign", "指派司法所调查", S.RECEIVED, S.ASSIGNED, COUNTY,
-          fields=(Field("township", "承办司法所", "org"),), guards=(township_in_case_county,)),
+          fields=(Field("township", "承办司法所", "org"),), guards=(township_in_case_county,),
+          effects=(move_to_township,)),
         T("begin_investigation", "开始调查", S.ASSIGNED, S.INVESTIGATING, TOWNSHIP),
         T("submit_findings", "提交调查情况和评估意见", S.INVESTIGATING, S.DRAFT_OPINION, TOWNSHIP,
           needs_attachment=True,
