@@ -54,7 +54,8 @@ class Field:
                 return raw, None
             return (str(raw).strip().lower() in ("1", "true", "on", "yes", "是")) if not empty else False, None
         if empty:
-            return None, (f"请填写“{self.label}”" if self.required else None)
+            verb = "选择" if self.kind in ("choice", "org") else "填写"
+            return None, (f"请{verb}“{self.label}”" if self.required else None)
         if self.kind in ("text", "textarea"):
             value = str(raw).strip()
             if len(value) > self.max_length:

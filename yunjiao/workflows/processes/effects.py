@@ -24,10 +24,18 @@ def record_documents_received(case, data, actor):
 
 def record_report(case, data, actor):
     """报到: date, method and whether it was within the D6 period (LAW art.21)."""
+    from datetime import date
+
     from yunjiao.subjects.choices import ReportType
+    from yunjiao.workflows import rules, services
 
     subject = case.subject
-    due = case.due_at
+    effective = (case.data or {}).get("judgment_effective_date")
+    due = None
+    if effective:
+        due = rules.compute_deadline("D6", date.fromisoformat(effective), org_path=case.org_path,
+                                     overrides=services.overrides_map().get("D6"),
+                                     roll_forward=services.roll_forward()).due_date
     subject.report_date = data["report_date"]
     subject.reception_method = data["reception_method"]
     subject.report_type = ReportType.ON_TIME if due is None or data["report_date"] <= due else ReportType.LATE
