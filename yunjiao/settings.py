@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "yunjiao.accounts",
     "yunjiao.audit",
     "yunjiao.subjects",
+    "yunjiao.anomalies",
     "yunjiao.workflows",
     "yunjiao.documents",
     "yunjiao.geo",
