@@ -7,6 +7,7 @@ APP_PREFIXES = [
     ("accounts", "accounts/"),
     ("audit", "audit/"),
     ("subjects", "subjects/"),
+    ("anomalies", "anomalies/"),
     ("workflows", "cases/"),
     ("documents", "documents/"),
     ("geo", "geo/"),
