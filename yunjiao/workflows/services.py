@@ -363,6 +363,12 @@ def _raise_alert(case: Case, kind: str, *, actor) -> int:
         if created:
             audit.record(actor, AuditAction.OTHER, locked, subject=locked.subject, summary=message[:300],
                          data={"alert": kind, "due_at": locked.due_at})
+            if kind == CaseAlert.Kind.OVERDUE and locked.subject_id:
+                from yunjiao.anomalies.services import raise_anomaly
+
+                raise_anomaly(locked.subject, kind="deadline_overdue", actor=actor, related=locked,
+                              episode=f"case-{locked.pk}-{locked.due_at.isoformat()}", summary=message,
+                              evidence={"case": locked.pk, "rule": locked.deadline_rule})
         return int(created)
 
 

@@ -61,3 +61,13 @@ def _today():
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def raise_report_overdue(case, data, actor):
+    """D6 passed without a report: a 未按时报到 anomaly in the shared queue (LAW art.21, art.30)."""
+    from yunjiao.anomalies.services import raise_anomaly
+
+    raise_anomaly(case.subject, kind="report_overdue", actor=actor, related=case, episode=f"intake-{case.pk}",
+                  summary=f"报到期限{case.due_at.isoformat() if case.due_at else ''}已届满仍未报到，"
+                          "请立即组织查找并通知决定机关",
+                  evidence={"case": case.pk, "due_at": case.due_at.isoformat() if case.due_at else None})

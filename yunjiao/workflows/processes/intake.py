@@ -13,7 +13,12 @@ from django.db import models
 
 from yunjiao.subjects.choices import ReceptionMethod, SupervisionLevel
 from yunjiao.workflows.engine import DeadlineSpec, Field, T, Workflow, register
-from yunjiao.workflows.processes.effects import record_documents_received, record_report, set_initial_level
+from yunjiao.workflows.processes.effects import (
+    raise_report_overdue,
+    record_documents_received,
+    record_report,
+    set_initial_level,
+)
 from yunjiao.workflows.processes.guards import (
     documents_received,
     juvenile_announcement_not_public,
@@ -77,7 +82,7 @@ WORKFLOW = register(Workflow(
           documents=("correction_team_agreement",), effects=(set_initial_level,)),
         T("mark_not_reported", "逾期未报到，组织查找", (S.NOTIFIED, S.AWAITING_REPORT), S.NOT_REPORTED,
           SYSTEM | COUNTY, guards=(report_deadline_passed,), deadline=None, style="danger",
-          documents=("not_reported_notice",),
+          documents=("not_reported_notice",), effects=(raise_report_overdue,),
           help="报到期限届满仍未报到：立即组织查找并通知决定机关"),
     ],
 ))

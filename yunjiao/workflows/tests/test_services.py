@@ -183,6 +183,9 @@ def test_scanner_marks_not_reported_then_lost_contact(cast):
     subject.refresh_from_db()
     assert counts["not_reported"] == 1 and case.state == "not_reported"
     assert subject.status == c.Status.LOST_CONTACT
+    from yunjiao.anomalies.models import Anomaly
+
+    assert Anomaly.objects.get(subject=subject).kind == "report_overdue"
     case = services.fire(case, "report", actor=cast.officer_a1,
                          data={"report_date": TODAY().isoformat(), "reception_method": "escorted"})
     subject.refresh_from_db()
