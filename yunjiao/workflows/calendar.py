@@ -124,3 +124,16 @@ def count_working_days(start: date, end: date) -> tuple[int, bool]:
         count += working
     return count, fell_back
 
+
+
+def coverage_warning(today: date, horizon_days: int = 60) -> str:
+    """A warning when deadlines counted from today (up to `horizon_days` ahead) may run past the
+    holiday data; "" when the data covers them."""
+    years = calendar_years()
+    if years is None:
+        return "未安装 chinesecalendar：工作日按周一至周五计算，法定节假日和调休未计入，请安装后核对期限。"
+    last = years[1]
+    if (today + timedelta(days=horizon_days)).year > last:
+        return (f"节假日数据需要更新：系统中的法定节假日和调休安排只到{last}年，"
+                f"{last + 1}年的期限暂按周一至周五计算，请升级 chinesecalendar 后核对期限。")
+    return ""
