@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 try:  # the package is a declared dependency; a missing install must be visible, not silent
     import chinese_calendar as _cc
@@ -34,8 +35,10 @@ def calendar_years() -> tuple[int, int] | None:
     return min(constants.holidays).year, max(max(constants.holidays), max(constants.workdays)).year
 
 
+@lru_cache(maxsize=8192)
 def day_info(day: date) -> tuple[bool, bool]:
-    """(is this a working day, did we fall back to Monday–Friday for it)."""
+    """(is this a working day, did we fall back to Monday–Friday for it).  Cached: the data is static
+    for the life of the process (a package upgrade means a restart)."""
     if _cc is not None:
         try:
             return bool(_cc.is_workday(day)), False
