@@ -163,6 +163,18 @@ def _grid(doc, rows: int, cols: int):
     return table
 
 
+def _set_col_widths(table, widths) -> None:
+    """Fixed column widths (Word reads the cell widths, LibreOffice the table grid: set both)."""
+    table.autofit = False
+    grid = table._tbl.tblGrid
+    for col, width in zip(grid.findall(qn("w:gridCol")), widths, strict=False):
+        col.set(qn("w:w"), str(int(width.twips)))
+    for row in table.rows:
+        for i, cell in enumerate(row.cells):
+            if i < len(widths):
+                cell.width = widths[i]
+
+
 def _page_number_footer(section) -> None:
     p = section.footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -298,8 +310,7 @@ def _layout_form(doc, t: DocumentType) -> None:
     _title(doc, t.title)
     if t.numbered:
         _para(doc, "{{ document_number }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _para(doc, "填表单位：{{ org.name }}　　　　　　　　填表日期：{{ issue_date_cn }}", size=TABLE_SIZE,
-          pitch=Pt(22))
+    _para(doc, "填表单位：{{ org.name }}　　填表日期：{{ issue_date_cn }}", size=Pt(10.5), pitch=Pt(22))
     basic = t.code == "subject_basic_info_form"
     rows4 = BASIC_INFO_ROWS if basic else FORM_SUBJECT_ROWS
     wide = list(BASIC_INFO_WIDE if basic else (("居住地", "subject.residence_address"),))
@@ -310,7 +321,6 @@ def _layout_form(doc, t: DocumentType) -> None:
         wide.append((spec.label, name))
     approvals = list(t.approvals)
     table = _grid(doc, len(rows4) + len(wide) + len(approvals), 4)
-    widths = (Mm(30), Mm(48), Mm(30), Mm(48))
     for r, (l1, f1, l2, f2) in enumerate(rows4):
         cells = table.rows[r].cells
         _cell(cells[0], l1, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -336,9 +346,7 @@ def _layout_form(doc, t: DocumentType) -> None:
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         _set_run_font(p.add_run(f"{who}签名：　　　　　（盖章）　　年　　月　　日"), BODY_FONT, TABLE_SIZE)
         r += 1
-    for row in table.rows:
-        for i, cell in enumerate(row.cells):
-            cell.width = widths[i]
+    _set_col_widths(table, (Mm(27), Mm(51), Mm(27), Mm(51)))
     if t.subject_signs:
         _para(doc, "")
         _para(doc, "社区矫正对象签名（捺印）：　　　　　　　　年　　月　　日", size=TABLE_SIZE)
@@ -394,8 +402,7 @@ def _layout_cover(doc, t: DocumentType) -> None:
     for i, (lab, val) in enumerate(rows):
         _cell(table.rows[i].cells[0], lab, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=BODY_SIZE)
         _cell(table.rows[i].cells[1], val, size=BODY_SIZE)
-        table.rows[i].cells[0].width = Mm(40)
-        table.rows[i].cells[1].width = Mm(110)
+    _set_col_widths(table, (Mm(40), Mm(116)))
 
 
 def _layout_certificate(doc, t: DocumentType) -> None:

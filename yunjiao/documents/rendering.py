@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -318,6 +319,16 @@ def pdf_available() -> bool:
     return soffice_path() is not None
 
 
+_PROFILE_LOCK = threading.Lock()
+
+
+def _profile_dir() -> Path:
+    base = os.environ.get("YUNJIAO_SOFFICE_PROFILE_DIR") or tempfile.gettempdir()
+    path = Path(base) / f"yunjiao-soffice-{os.getuid()}-{os.getpid()}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _soffice_env(profile_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["FONTCONFIG_FILE"] = str(FONTS_CONF)
@@ -335,8 +346,10 @@ def convert_many(docx_paths: Iterable[Path | str], outdir: Path | str, *,
     paths = [Path(p).resolve() for p in docx_paths]
     outdir = Path(outdir).resolve()
     outdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="yunjiao-soffice-") as profile:
-        profile_dir = Path(profile)
+    # One private LibreOffice profile per worker process, reused across conversions: creating a profile
+    # costs seconds; sharing one between processes running at once would make soffice refuse to start.
+    with _PROFILE_LOCK:
+        profile_dir = _profile_dir()
         cmd = [exe, f"-env:UserInstallation={profile_dir.as_uri()}", "--headless", "--norestore",
                "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(outdir),
                *map(str, paths)]
@@ -344,6 +357,7 @@ def convert_many(docx_paths: Iterable[Path | str], outdir: Path | str, *,
             proc = subprocess.run(cmd, env=_soffice_env(profile_dir), capture_output=True, timeout=timeout,
                                   start_new_session=True)
         except subprocess.TimeoutExpired as exc:
+            shutil.rmtree(profile_dir, ignore_errors=True)  # a hung start may leave a broken profile
             raise PdfConversionFailed(f"PDF 转换超时（超过 {timeout} 秒），Word 文件已保留，请稍后重试。") from exc
     results = []
     for p in paths:
@@ -400,3 +414,45 @@ def pdf_embeds_cjk(pdf_path: Path | str) -> bool:
     fonts = pdf_fonts(pdf_path)
     has_cjk = any(f.embedded and any(m.lower() in f.name.lower() for m in CJK_FONT_MARKERS) for f in fonts)
     return has_cjk and all(f.embedded for f in fonts)
+
+
+def pdf_page_count(pdf_path: Path | str) -> int:
+    """Pages of a PDF (`pdfinfo`, poppler-utils): the 卷内目录 page numbers come from it."""
+    exe = shutil.which("pdfinfo")
+    if exe is None:
+        raise DocumentError("未安装 poppler-utils（pdfinfo），无法统计页数。")
+    out = subprocess.run([exe, str(pdf_path)], capture_output=True, text=True, timeout=30, check=True).stdout
+    m = re.search(r"^Pages:\s+(\d+)", out, re.MULTILINE)
+    if not m:
+        raise DocumentError(f"无法读取 PDF 页数：{pdf_path}")
+    return int(m.group(1))
+
+
+def merge_pdfs(pdf_paths: Iterable[Path | str], out_path: Path | str, *, chunk: int = 200) -> Path:
+    """Concatenate PDFs in order (`pdfunite`, poppler-utils) — one PDF for a whole e-file."""
+    exe = shutil.which("pdfunite")
+    if exe is None:
+        raise DocumentError("未安装 poppler-utils（pdfunite），无法合并 PDF，请改为导出 ZIP。")
+    paths = [str(p) for p in pdf_paths]
+    if not paths:
+        raise DocumentError("没有可合并的 PDF 文件。")
+    out_path = Path(out_path)
+    if len(paths) == 1:
+        shutil.copyfile(paths[0], out_path)
+        return out_path
+    # pdfunite takes all inputs on one command line: merge in chunks to stay under the argument limit
+    with tempfile.TemporaryDirectory(prefix="yunjiao-merge-") as tmp:
+        parts = []
+        for i in range(0, len(paths), chunk):
+            group = paths[i:i + chunk]
+            if len(group) == 1:
+                parts.append(group[0])
+                continue
+            part = str(Path(tmp) / f"part{i:06d}.pdf")
+            subprocess.run([exe, *group, part], capture_output=True, timeout=300, check=True)
+            parts.append(part)
+        if len(parts) == 1:
+            shutil.copyfile(parts[0], out_path)
+        else:
+            subprocess.run([exe, *parts, str(out_path)], capture_output=True, timeout=300, check=True)
+    return out_path
