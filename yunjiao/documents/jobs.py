@@ -14,3 +14,8 @@ def render_document_job(document_id: int):
 @db_task(retries=1, retry_delay=60)
 def convert_pdf_job(document_id: int):
     services.convert_document_pdf(document_id, actor=SYSTEM)
+
+
+@db_task()
+def export_case_files_job(export_id: int):
+    services.run_export(export_id, actor=SYSTEM)

@@ -27,7 +27,7 @@ from yunjiao.documents import catalogue, numbering, rendering
 from yunjiao.documents.build_templates import template_path
 from yunjiao.documents.catalogue import DocumentType
 from yunjiao.documents.fields import FIELDS
-from yunjiao.documents.models import Document, NumberSequence, TemplateVersion
+from yunjiao.documents.models import CaseFileExport, Document, NumberSequence, TemplateVersion
 from yunjiao.orgs.models import Org, OrgLevel
 from yunjiao.subjects.models import Subject
 
@@ -448,3 +448,149 @@ def case_file_entries(subject: Subject, archive: str, *, documents=None) -> list
         })
         page = last + 1
     return entries
+
+
+# ------------------------------------------------------------------------------------------ e-file export
+def _discharge_date(subject: Subject) -> date:
+    cert = Document.objects.filter(subject=subject, doc_type="discharge_certificate", is_current=True) \
+        .order_by("-issue_date").first()
+    return cert.issue_date if cert else subject.period_end
+
+
+def export_subjects(export: CaseFileExport) -> list[Subject]:
+    """The subjects an export covers, inside the requesting org's branch."""
+    from yunjiao.core.scoping import path_q
+    from yunjiao.subjects import choices as sc
+
+    if export.subject_id:
+        return [export.subject]
+    qs = Subject.objects.filter(path_q("org_path", export.org_path), status=sc.Status.DISCHARGED) \
+        .select_related("execution_org", "township").order_by("period_end", "id")
+    return [s for s in qs if export.discharged_from <= _discharge_date(s) <= export.discharged_to]
+
+
+def request_export(*, actor, archive: str, fmt: str, subject: Subject | None = None,
+                   discharged_from: date | None = None, discharged_to: date | None = None) -> CaseFileExport:
+    """Queue an export of one subject's file, or of every subject discharged in a period (background job)."""
+    if archive not in ("enforcement", "working"):
+        raise ServiceError("请选择执法档案或工作档案。", code="bad_archive")
+    if fmt not in CaseFileExport.Format.values:
+        raise ServiceError("请选择导出格式（PDF 或 ZIP）。", code="bad_format")
+    if fmt == CaseFileExport.Format.PDF and not rendering.pdf_available():
+        raise ServiceError("PDF 不可用：服务器未安装 LibreOffice，请选择 ZIP 格式导出 Word 文件。", code="pdf_unavailable")
+    org = getattr(actor, "org", None)
+    if subject is None:
+        if not discharged_from or not discharged_to or discharged_from > discharged_to:
+            raise ServiceError("请填写正确的解除日期范围。", code="bad_period")
+        if org is None:
+            raise ServiceError("您的账号未归属机构，无法按期间导出。", code="no_org")
+    else:
+        org = org or subject.execution_org
+    with transaction.atomic():
+        export = CaseFileExport.objects.create(
+            org=org, org_path=org.path, subject=subject, discharged_from=discharged_from,
+            discharged_to=discharged_to, archive=archive, format=fmt, requested_by=_user(actor))
+        what = subject.name if subject else f"{discharged_from}至{discharged_to}解除的对象"
+        audit.record(actor, Action.EXPORT, export, subject=subject, org_path=org.path,
+                     summary=f"导出卷宗：{what}（{catalogue.ARCHIVES[archive]}，{export.get_format_display()}）")
+        from yunjiao.documents import jobs
+
+        transaction.on_commit(lambda: jobs.export_case_files_job(export.pk))
+    return export
+
+
+def _toc_docx(subject: Subject, archive: str, entries: list[dict], org: Org) -> bytes:
+    t = catalogue.get("case_file_contents")
+    context = {
+        "subject": subject_context(subject), "org": org_context(org, subject), "officer": {"name": ""},
+        "document_number": "", "document_title": t.title, "issue_date_cn": numbering.chinese_date(timezone.localdate()),
+        "issue_date": timezone.localdate().isoformat(), "archive_kind": catalogue.ARCHIVES[archive],
+        "entries": [{k: e[k] for k in ("no", "document_number", "responsible", "title", "date", "pages")}
+                    for e in entries],
+    }
+    version = current_template(city_of(org), t.code)
+    return rendering.render_document(t, template_bytes(version) if version else builtin_template_bytes(t.code),
+                                     context)
+
+
+def _progress(export: CaseFileExport, done: int) -> None:
+    CaseFileExport.objects.filter(pk=export.pk).update(done=done)
+
+
+def run_export(export_id: int, *, actor=SYSTEM) -> CaseFileExport:
+    """Job body: build the export file.  Progress is written as documents are processed."""
+    import zipfile
+
+    export = CaseFileExport.objects.select_related("subject", "org").get(pk=export_id)
+    CaseFileExport.objects.filter(pk=export.pk).update(status=CaseFileExport.Status.RUNNING)
+    try:
+        subjects = export_subjects(export)
+        plan = []
+        for subject in subjects:
+            docs = list(Document.objects.filter(subject=subject, is_current=True).select_related("issuing_org"))
+            plan.append((subject, case_file_entries(subject, export.archive, documents=docs)))
+        total = sum(len(entries) + 1 for _, entries in plan)
+        CaseFileExport.objects.filter(pk=export.pk).update(total=total, done=0)
+        done = 0
+        with tempfile.TemporaryDirectory(prefix="yunjiao-export-") as tmp:
+            work = Path(tmp)
+            can_pdf = rendering.pdf_available()
+            per_subject = []
+            for subject, entries in plan:
+                sdir = work / subject.number
+                sdir.mkdir()
+                files = []
+                for e in entries:
+                    d = e["document"]
+                    stem = f"{int(e['no']):03d}_{d.title}"
+                    for field, suffix in ((d.file, None), (d.pdf, ".pdf")):
+                        if field:
+                            path = sdir / f"{stem}{suffix or Path(field.name).suffix}"
+                            with field.open("rb") as fh:
+                                path.write_bytes(fh.read())
+                            files.append(path)
+                # Word files without a PDF yet: one LibreOffice start per subject
+                need = [p for p in files if p.suffix == ".docx" and not p.with_suffix(".pdf").exists()]
+                if need and can_pdf:
+                    rendering.convert_many(need, sdir)
+                if can_pdf:  # real page counts for the 卷内目录
+                    for e in entries:
+                        pdf = sdir / f"{int(e['no']):03d}_{e['document'].title}.pdf"
+                        if pdf.exists():
+                            e["document"].pages = rendering.pdf_page_count(pdf)
+                    entries = case_file_entries(subject, export.archive, documents=[e["document"] for e in entries])
+                toc = sdir / f"000_卷内目录_{subject.number}.docx"
+                toc.write_bytes(_toc_docx(subject, export.archive, entries, subject.execution_org))
+                per_subject.append((subject, sdir, toc))
+                done += len(entries)
+                _progress(export, done)
+            if can_pdf and per_subject:  # every subject's 卷内目录 in one LibreOffice start
+                for pdf in rendering.convert_many([toc for _, _, toc in per_subject], work / "tocs"):
+                    subject_dir = next(sdir for _, sdir, toc in per_subject if toc.stem == pdf.stem)
+                    pdf.rename(subject_dir / pdf.name)
+            zip_path = work / "export.zip"
+            merged_inputs: list[Path] = []
+            with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+                for subject, sdir, _toc in per_subject:
+                    folder = f"{subject.number}_{subject.name}"
+                    for p in sorted(sdir.iterdir()):
+                        zf.write(p, f"{folder}/{p.name}")
+                        if p.suffix == ".pdf":
+                            merged_inputs.append(p)
+                    done += 1
+                    _progress(export, done)
+            if export.format == CaseFileExport.Format.PDF:
+                out = rendering.merge_pdfs(merged_inputs, work / "export.pdf")
+                name = f"卷宗_{export.pk}.pdf"
+            else:
+                out, name = zip_path, f"卷宗_{export.pk}.zip"
+            with transaction.atomic():
+                export = CaseFileExport.objects.select_for_update().get(pk=export.pk)
+                export.file.save(name, ContentFile(out.read_bytes()), save=False)
+                export.status, export.done, export.finished_at = CaseFileExport.Status.DONE, total, timezone.now()
+                export.save()
+    except Exception as exc:  # the job must end with a visible state, never "running" forever
+        CaseFileExport.objects.filter(pk=export_id).update(status=CaseFileExport.Status.FAILED,
+                                                           error=str(exc)[:1000], finished_at=timezone.now())
+        export.refresh_from_db()
+    return export

@@ -17,3 +17,9 @@ urlpatterns = [
     path("templates/<str:code>/download/", views.TemplateDownloadView.as_view(), name="template_download"),
     path("templates/<str:code>/activate/", views.TemplateActivateView.as_view(), name="template_activate"),
 ]
+
+urlpatterns += [
+    path("exports/", views.ExportListView.as_view(), name="exports"),
+    path("exports/<int:pk>/row/", views.ExportStatusView.as_view(), name="export_row"),
+    path("exports/<int:pk>/download/", views.ExportDownloadView.as_view(), name="export_download"),
+]

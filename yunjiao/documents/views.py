@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,7 +20,7 @@ from yunjiao.core.views import LoginRequiredView, ScopedObjectMixin
 from yunjiao.documents import catalogue, rendering, services
 from yunjiao.documents.demo import demo_context
 from yunjiao.documents.fields import FIELDS
-from yunjiao.documents.models import Document, TemplateVersion
+from yunjiao.documents.models import CaseFileExport, Document, TemplateVersion
 from yunjiao.subjects.models import Subject
 
 TEMPLATE_ADMIN_ROLES = services.TEMPLATE_ADMIN_ROLES
@@ -343,3 +344,63 @@ class TemplateDownloadView(_TemplateMixin, LoginRequiredView, TemplateView):
 
 def subject_documents_url(subject) -> str:
     return reverse("documents:subject_documents", args=[subject.pk])
+
+
+# ------------------------------------------------------------------------------------------ e-file export
+class ExportListView(LoginRequiredView, TemplateView):
+    """Request an export (one subject, or everyone discharged in a period) and follow its progress."""
+
+    template_name = "documents/exports.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        exports = CaseFileExport.objects.visible_to(self.request.user).filter(requested_by=self.request.user) \
+            .select_related("subject")[:30]
+        ctx.update(exports=exports, pdf_available=rendering.pdf_available(), today=timezone.localdate())
+        return ctx
+
+    def post(self, request):
+        subject = None
+        if request.POST.get("subject"):
+            subject = Subject.objects.visible_to(request.user).filter(pk=request.POST["subject"]).first()
+            if subject is None:
+                raise Http404("未找到该对象，或不在您的管辖范围内。")
+
+        def _day(name):
+            try:
+                return date.fromisoformat(request.POST.get(name, ""))
+            except ValueError:
+                return None
+
+        try:
+            services.request_export(actor=request.user, archive=request.POST.get("archive", ""),
+                                    fmt=request.POST.get("format", ""), subject=subject,
+                                    discharged_from=_day("discharged_from"), discharged_to=_day("discharged_to"))
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已开始导出，完成后可在下方下载。")
+        return redirect("documents:exports")
+
+
+class ExportStatusView(LoginRequiredView, ScopedObjectMixin, TemplateView):
+    """One row of the export list (polled by htmx until the export is done)."""
+
+    model = CaseFileExport
+    template_name = "documents/_export_row.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["e"] = self.get_scoped_object(self.kwargs["pk"])
+        return ctx
+
+
+class ExportDownloadView(LoginRequiredView, ScopedObjectMixin, TemplateView):
+    model = CaseFileExport
+
+    def get(self, request, pk):
+        export = self.get_scoped_object(pk)
+        if export.status != CaseFileExport.Status.DONE or not export.file:
+            return HttpResponse("导出尚未完成。", status=404, content_type="text/plain; charset=utf-8")
+        audit.record_read(request.user, export, subject=export.subject, summary=f"下载卷宗导出 #{export.pk}")
+        return _file_response(export.file, Path(export.file.name).name, inline=False)
