@@ -15,6 +15,7 @@ characters from the right margin, the seal pressing on both (the "（印章）" 
 from __future__ import annotations
 
 import io
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -346,7 +347,7 @@ def _layout_form(doc, t: DocumentType) -> None:
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         _set_run_font(p.add_run(f"{who}签名：　　　　　（盖章）　　年　　月　　日"), BODY_FONT, TABLE_SIZE)
         r += 1
-    _set_col_widths(table, (Mm(27), Mm(51), Mm(27), Mm(51)))
+    _set_col_widths(table, (Mm(31), Mm(47), Mm(31), Mm(47)))
     if t.subject_signs:
         _para(doc, "")
         _para(doc, "社区矫正对象签名（捺印）：　　　　　　　　年　　月　　日", size=TABLE_SIZE)
@@ -430,11 +431,49 @@ LAYOUTS = {
 }
 
 
+def _slim(doc) -> None:
+    """Drop what python-docx's default package carries but a template does not need: the 790 KB of unused
+    styles (styles.xml keeps only the styles in use and their bases), stylesWithEffects, customXml and the
+    misleading thumbnail.  Smaller files parse faster on every render."""
+    for rels, kinds in ((doc.part.rels, ("stylesWithEffects", "customXml")),
+                        (doc.part.package.rels, ("thumbnail",))):
+        for rid, rel in list(rels.items()):
+            if rel.reltype.rsplit("/", 1)[-1] in kinds:
+                rels.pop(rid)
+    styles = doc.styles.element
+    xml = doc.element.xml + "".join(s.footer._element.xml for s in doc.sections)
+    used = set()
+    for tag in ("pStyle", "rStyle", "tblStyle"):
+        used |= set(re.findall(rf'<w:{tag} w:val="([^"]+)"', xml))
+    by_id = {el.get(qn("w:styleId")): el for el in styles.findall(qn("w:style"))}
+    keep = set()
+    for sid, el in by_id.items():
+        if el.get(qn("w:default")) in ("1", "true"):
+            used.add(sid)
+    todo = list(used)
+    while todo:
+        sid = todo.pop()
+        if sid in keep or sid not in by_id:
+            continue
+        keep.add(sid)
+        for ref in ("basedOn", "link", "next"):
+            node = by_id[sid].find(qn(f"w:{ref}"))
+            if node is not None:
+                todo.append(node.get(qn("w:val")))
+    for sid, el in by_id.items():
+        if sid not in keep:
+            styles.remove(el)
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
+
+
 def build_template(t: DocumentType) -> bytes:
     """The default template of one type, as .docx bytes (deterministic)."""
     doc = new_document()
     doc.core_properties.title = t.title
     LAYOUTS[t.layout](doc, t)
+    _slim(doc)
     raw = io.BytesIO()
     doc.save(raw)
     return _normalise_zip(raw.getvalue())
