@@ -76,24 +76,37 @@ class GeofenceSettings:
 
 DEFAULT_SETTINGS = GeofenceSettings()
 
-# Polygon buffers approximate arcs with chords (quad_segs=16 → sagitta < 0.2 % of the radius); this margin
-# keeps the fast path conservative.
-_BUFFER_MARGIN_M = 2.0
+# Accuracy buckets (metres) for the exact-by-construction classifier: a fix with accuracy a in
+# (LEVELS[k-1], LEVELS[k]] is decided by point-in-polygon tests against the area eroded/dilated by
+# band + LEVELS[k] (clear verdict) and by band + LEVELS[k-1] (clearly NEAR); only fixes in the thin annulus
+# between the two get an exact distance to the boundary.
+ACCURACY_LEVELS = np.array([0, 10, 20, 30, 40, 50, 75, 100, 150, 200, 300, 400, 500, 625, 750, 875, 1000,
+                            1250, 1500, 1750, 2000, 2500, 3000, 4000, 5000, np.inf])
+
+
+def _buffer_margin(r: float) -> float:
+    """Buffers approximate arcs by chords (quad_segs=16 → sagitta ≤ 0.0012·r); erosions are then slightly
+    too large and dilations slightly too small.  Adding this margin keeps 'clear' verdicts conservative."""
+    return 1.0 + 0.002 * abs(r)
 
 
 class FenceArea:
-    """A prepared allowed area in projected metres with a vectorised three-way classifier."""
+    """A prepared allowed area in projected metres with a vectorised three-way classifier.
 
-    def __init__(self, geom: BaseGeometry, settings: GeofenceSettings = DEFAULT_SETTINGS, key: str = ""):
+    Stage 1 (fixes with accuracy ≤ settings.fast_path_accuracy_m): a raster lookup — each grid cell is
+    labelled deep-inside / far-outside / mixed from its centre against buffers widened by the cell's half
+    diagonal, so a labelled cell is right for every point in it.  Stage 2 (the rest): per accuracy bucket,
+    point-in-polygon tests against cached buffers.  Stage 3: exact boundary distance (STRtree of segments)
+    for the few fixes left.  The result equals the plain definition (tests compare on random fixes)."""
+
+    def __init__(self, geom: BaseGeometry, settings: GeofenceSettings = DEFAULT_SETTINGS, key: str = "",
+                 max_grid_cells: int = 400_000):
         self.key = key
         self.settings = settings
         self.geom = shapely.make_valid(geom) if not geom.is_valid else geom
+        shapely.prepare(self.geom)
         self.band = float(settings.near_band_m)
-        reach = self.band + settings.fast_path_accuracy_m + _BUFFER_MARGIN_M
-        self.inner = self.geom.buffer(-reach, quad_segs=16)
-        self.outer = self.geom.buffer(reach, quad_segs=16)
-        for g in (self.geom, self.inner, self.outer):
-            shapely.prepare(g)
+        self._buffers: dict[float, BaseGeometry] = {}
         coords_parts = []
         for ring in _rings(self.geom):
             c = shapely.get_coordinates(ring)
@@ -101,6 +114,44 @@ class FenceArea:
         segs = np.concatenate(coords_parts) if coords_parts else np.empty((0, 2, 2))
         self._segments = shapely.linestrings(segs) if len(segs) else np.empty(0, dtype=object)
         self._tree = shapely.STRtree(self._segments)
+        self._max_grid_cells = max_grid_cells
+        self._grid = None
+
+    def buffer(self, r: float) -> BaseGeometry:
+        """Prepared buffer of the area by r metres (negative = erosion), cached."""
+        g = self._buffers.get(r)
+        if g is None:
+            g = self.geom.buffer(r, quad_segs=16)
+            shapely.prepare(g)
+            self._buffers[r] = g
+        return g
+
+    def _build_grid(self):
+        reach = self.band + self.settings.fast_path_accuracy_m
+        minx, miny, maxx, maxy = self.buffer(reach + _buffer_margin(reach)).bounds
+        cell = max(25.0, float(np.sqrt((maxx - minx) * (maxy - miny) / self._max_grid_cells)))
+        nx = int(np.ceil((maxx - minx) / cell)) + 1
+        ny = int(np.ceil((maxy - miny) / cell)) + 1
+        cx = minx + (np.arange(nx) + 0.5) * cell
+        cy = miny + (np.arange(ny) + 0.5) * cell
+        gx, gy = np.meshgrid(cx, cy)
+        half_diag = cell * np.sqrt(0.5)
+        r = reach + half_diag
+        labels = np.full(gx.shape, NEAR, dtype=np.int8)
+        labels[shapely.contains_xy(self.buffer(-(r + _buffer_margin(r))), gx, gy)] = INSIDE
+        labels[~shapely.contains_xy(self.buffer(r + _buffer_margin(r)), gx, gy)] = OUTSIDE
+        self._grid = (minx, miny, cell, labels)
+
+    def _grid_labels(self, x, y):
+        if self._grid is None:
+            self._build_grid()
+        minx, miny, cell, labels = self._grid
+        ix = ((x - minx) / cell).astype(np.int64)
+        iy = ((y - miny) / cell).astype(np.int64)
+        ny, nx = labels.shape
+        ok = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
+        out = labels[np.clip(iy, 0, ny - 1), np.clip(ix, 0, nx - 1)]
+        return np.where(ok, out, OUTSIDE)  # beyond the grid = beyond the dilated area
 
     def boundary_distance(self, x, y) -> np.ndarray:
         pts = shapely.points(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
@@ -117,17 +168,45 @@ class FenceArea:
         y = np.asarray(y, dtype=np.float64)
         acc = np.broadcast_to(np.asarray(accuracy, dtype=np.float64), x.shape)
         verdict = np.full(x.shape, NEAR, dtype=np.int8)
-        fast = acc <= self.settings.fast_path_accuracy_m
-        deep_in = shapely.contains_xy(self.inner, x, y) & fast
-        verdict[deep_in] = INSIDE
-        rest = ~deep_in
-        if rest.any():
-            far_out = np.zeros(x.shape, dtype=bool)
-            far_out[rest] = ~shapely.contains_xy(self.outer, x[rest], y[rest])
-            far_out &= fast
-            verdict[far_out] = OUTSIDE
-            rest &= ~far_out
-        if rest.any():
+        todo = np.ones(x.shape, dtype=bool)
+        fast = np.flatnonzero(acc <= self.settings.fast_path_accuracy_m)
+        if len(fast):
+            lab = self._grid_labels(x[fast], y[fast])
+            verdict[fast] = lab
+            todo[fast[lab != NEAR]] = False
+        idx = np.flatnonzero(todo)
+        if len(idx) == 0:
+            return verdict
+        bucket = np.searchsorted(ACCURACY_LEVELS, acc[idx], side="left")
+        exact = []
+        for k in np.unique(bucket):
+            sel = idx[bucket == k]
+            xs, ys = x[sel], y[sel]
+            hi = float(ACCURACY_LEVELS[k])
+            if not np.isfinite(hi):
+                exact.append(sel)
+                continue
+            lo = float(ACCURACY_LEVELS[k - 1]) if k > 0 else hi
+            inside = shapely.contains_xy(self.geom, xs, ys)
+            r_hi = self.band + hi
+            r_lo = self.band + lo
+            deep = np.zeros(len(sel), dtype=bool)
+            far = np.zeros(len(sel), dtype=bool)
+            deep[inside] = shapely.contains_xy(self.buffer(-(r_hi + _buffer_margin(r_hi))), xs[inside], ys[inside])
+            out = ~inside
+            far[out] = ~shapely.contains_xy(self.buffer(r_hi + _buffer_margin(r_hi)), xs[out], ys[out])
+            verdict[sel[deep]] = INSIDE
+            verdict[sel[far]] = OUTSIDE
+            undecided = ~(deep | far)
+            if lo > 0 and k > 0:  # a > lo: within band + lo of the boundary means NEAR for sure
+                near_in = inside & undecided
+                near_in[near_in] = ~shapely.contains_xy(self.buffer(-r_lo), xs[near_in], ys[near_in])
+                near_out = out & undecided
+                near_out[near_out] = shapely.contains_xy(self.buffer(r_lo), xs[near_out], ys[near_out])
+                undecided &= ~(near_in | near_out)
+            exact.append(sel[undecided])
+        rest = np.concatenate(exact) if exact else np.empty(0, dtype=np.int64)
+        if len(rest):
             xr, yr, ar = x[rest], y[rest], acc[rest]
             inside = shapely.contains_xy(self.geom, xr, yr)
             d = self.boundary_distance(xr, yr)
