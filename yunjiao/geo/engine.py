@@ -68,6 +68,11 @@ class SubjectContext:
     requires_location: bool = True  # heartbeat rule applies
 
 
+# Prepared areas are expensive to build (buffers, raster) and shared by every subject of a county.
+_AREA_CACHE: dict = {}
+_AREA_CACHE_MAX = 256
+
+
 class SubjectTracker:
     def __init__(self, catalog: AreaCatalog, ctx: SubjectContext, settings: GeofenceSettings = DEFAULT_SETTINGS,
                  area_cache: dict | None = None):
@@ -78,7 +83,7 @@ class SubjectTracker:
         self.ctx = ctx
         self.settings = settings
         self.projection = LocalProjection.centred_on(shapely.union_all([catalog.geometries[k] for k in ctx.home]))
-        self._areas = area_cache if area_cache is not None else {}
+        self._areas = area_cache if area_cache is not None else _AREA_CACHE
         self._zone_geoms = {z.zone_id: z.projected(self.projection) for z in ctx.zones}
         for g in self._zone_geoms.values():
             shapely.prepare(g)
@@ -86,14 +91,18 @@ class SubjectTracker:
         self.exit = rules.ExitMachine(settings)
         self.zone_machines = {z.zone_id: rules.ZoneMachine(z.zone_id, settings) for z in ctx.zones}
         self.last_time: float | None = None
+        self._last_area = ""
+        self._prev_accepted: float | None = None
         self.heartbeat_alert: rules.Alert | None = None
         self.stats = {"fixes": 0, "stale": 0, "unusable": 0}
 
     # -- areas -----------------------------------------------------------------------------------------
     def area(self, keys: tuple[str, ...], corridor: bool) -> FenceArea:
-        cache_key = (self.projection, keys, corridor, self.settings)
+        cache_key = (id(self.catalog), self.catalog.version_of(keys), self.projection, keys, corridor, self.settings)
         fa = self._areas.get(cache_key)
         if fa is None:
+            if len(self._areas) >= _AREA_CACHE_MAX:
+                self._areas.pop(next(iter(self._areas)))
             missing = [k for k in keys if k not in self.catalog.geometries]
             if missing:
                 raise KeyError(f"边界数据中没有行政区划代码 {','.join(missing)}：请先导入边界")
@@ -154,7 +163,11 @@ class SubjectTracker:
                 for zid, zm in self.zone_machines.items():
                     if zones_by_id[zid].active(tj):
                         events += zm.step(tj, int(zone_states[zid][j]), refs[j])
+                if self._prev_accepted is not None:  # fixes uploaded late: the clock rule between them
+                    events += self.exit.tick(tj, self._prev_accepted, self._last_area, replay=True)
                 events += self.exit.step(tj, int(verdict[j]), refs[j], labels[j])
+                self._last_area = labels[j]
+                self._prev_accepted = tj
         return events
 
     def _heartbeat(self, t, refs) -> list:
@@ -178,15 +191,19 @@ class SubjectTracker:
         return events
 
     def tick(self, now: float) -> list:
-        """Open a heartbeat-loss alert when the subject has been silent for too long."""
-        if not self.ctx.requires_location or self.heartbeat_alert is not None or self.last_time is None:
+        """Clock-driven rules (call every few minutes): heartbeat loss, and a pending exit whose subject
+        went silent while outside."""
+        if self.last_time is None:
             return []
+        events = self.exit.tick(now, self._prev_accepted, self._last_area) if self._prev_accepted else []
+        if not self.ctx.requires_location or self.heartbeat_alert is not None:
+            return events
         if now - self.last_time > self.settings.heartbeat_hours * 3600:
             self.heartbeat_alert = rules.Alert(
                 rules.RULE_HEARTBEAT, started_at=self.last_time, opened_at=now,
                 detail={"heartbeat_hours": self.settings.heartbeat_hours})
-            return [("opened", self.heartbeat_alert)]
-        return []
+            events.append(("opened", self.heartbeat_alert))
+        return events
 
 
 def allowed_area(catalog: AreaCatalog, home, at: float, windows=(), zones=(),

@@ -51,6 +51,9 @@ class GeofenceSettings:
     # (first to latest outside fix) and with at least this many outside fixes.
     dwell_minutes: float = 30.0
     dwell_fixes: int = 3
+    # Observation must be continuous: two outside fixes further apart than this do not show that the
+    # subject stayed outside in between, so a pending (not yet alerted) episode restarts.
+    dwell_max_gap_minutes: float = 60.0
     # Hysteresis: an exit episode (pending or alerted) ends only after this many consecutive fixes that
     # are not OUTSIDE, spanning at least close_minutes.
     close_fixes: int = 3
@@ -70,6 +73,9 @@ class GeofenceSettings:
     # Fast path of the vectorised classifier: fixes at most this inaccurate are decided by point-in-polygon
     # tests against pre-buffered polygons; the rest get an exact distance.
     fast_path_accuracy_m: float = 50.0
+    # A pending exit whose subject then goes silent (no fix at all) still opens its alert once the dwell
+    # time has passed since the first outside fix: last seen outside, no evidence of return (越界后失联).
+    alert_when_silent_outside: bool = True
     # Evidence kept on an alert (first N fixes of the episode + the latest).
     evidence_fixes: int = 50
 
@@ -408,7 +414,9 @@ class ExitMachine:
         if verdict == OUTSIDE:
             self.calm_count = 0
             self.calm_start = None
-            if self.state == "in":
+            restart = (self.state == "pending" and self.last_outside is not None
+                       and t - self.last_outside > s.dwell_max_gap_minutes * 60)
+            if self.state == "in" or restart:
                 self.state = "pending"
                 self.outside_refs = [ref]
                 self.outside_start = t
@@ -441,6 +449,24 @@ class ExitMachine:
                 self.calm_count = 0
                 self.calm_start = None
         return events
+
+    def tick(self, now: float, last_fix_time: float, area: str = "", replay: bool = False) -> list:
+        """Called by the clock: a pending exit whose subject has been silent since the last outside fix
+        opens its alert once the dwell time has passed (rule: alert_when_silent_outside).  With ``replay``
+        (fixes uploaded late, ``now`` = the next fix's time) the alert carries the time the clock rule
+        would have fired."""
+        s = self.settings
+        if (s.alert_when_silent_outside and self.state == "pending" and self.calm_count == 0
+                and last_fix_time == self.last_outside and len(self.outside_refs) >= s.dwell_fixes
+                and now - self.outside_start >= s.dwell_minutes * 60):
+            self.state = "alert"
+            at = max(self.last_outside, self.outside_start + s.dwell_minutes * 60) if replay else now
+            self.alert = Alert(RULE_EXIT, started_at=self.outside_start, opened_at=at,
+                               evidence=list(self.outside_refs), area=area,
+                               detail={"dwell_minutes": s.dwell_minutes, "dwell_fixes": s.dwell_fixes,
+                                       "near_band_m": s.near_band_m, "silent_since": self.last_outside})
+            return [("opened", self.alert)]
+        return []
 
 
 @dataclass

@@ -135,14 +135,47 @@ def test_exit_shorter_than_dwell_no_alert():
 
 
 def test_dwell_needs_enough_fixes():
-    """Two outside fixes 3 hours apart (phone mostly off) do not satisfy dwell_fixes=3."""
+    """Two outside fixes 40 minutes apart satisfy the time but not dwell_fixes=3; the third opens it."""
+    trk = tracker()
+    b = Border(trk)
+    out = b.lonlat(5000)
+    t = np.array([T0, T0 + 10 * MIN, T0 + 50 * MIN])
+    pts = np.array([b.lonlat(-2000), out, out])
+    assert opened(trk.process(t, pts[:, 0], pts[:, 1], np.full(3, 10.0))) == []
+    ev = trk.process([T0 + 55 * MIN], [out[0]], [out[1]], [10.0])
+    assert len(opened(ev, rules.RULE_EXIT)) == 1
+
+
+def test_dwell_does_not_bridge_long_gaps():
+    """Outside fixes separated by a 4-hour silence do not prove 4 hours outside (multipath burst split by
+    a phone-off gap): the pending episode restarts after dwell_max_gap_minutes."""
     trk = tracker(settings=GeofenceSettings(heartbeat_hours=24))
     b = Border(trk)
-    t = np.array([T0, T0 + 10 * MIN, T0 + 3 * HOUR])
-    pts = np.array([b.lonlat(-2000), b.lonlat(5000), b.lonlat(5000)])
-    assert opened(trk.process(t, pts[:, 0], pts[:, 1], np.full(3, 10.0))) == []
-    ev = trk.process([T0 + 3 * HOUR + 5 * MIN], [pts[2, 0]], [pts[2, 1]], [10.0])
-    assert len(opened(ev, rules.RULE_EXIT)) == 1
+    out, home = b.lonlat(2400), b.lonlat(-1500)
+    t = np.array([T0, T0 + 5 * MIN, T0 + 10 * MIN, T0 + 4 * HOUR, T0 + 4 * HOUR + 5 * MIN,
+                  T0 + 4 * HOUR + 10 * MIN, T0 + 4 * HOUR + 15 * MIN])
+    pts = np.array([home, out, out, out, home, home, home])
+    assert opened(trk.process(t, pts[:, 0], pts[:, 1], np.full(len(t), 20.0))) == []
+
+
+def test_silent_while_outside_alerts_after_dwell():
+    """越界后失联: three outside fixes, then nothing — the clock opens the alert once the dwell time has
+    passed; a late upload of the same fixes gives the alert the time the clock would have."""
+    out = None
+    for late_upload in (False, True):
+        trk = tracker(settings=GeofenceSettings(heartbeat_hours=24))
+        b = Border(trk)
+        out, home = b.lonlat(6000), b.lonlat(-1500)
+        t = np.array([T0, T0 + 5 * MIN, T0 + 10 * MIN, T0 + 15 * MIN])
+        pts = np.array([home, out, out, out])
+        ev = trk.process(t, pts[:, 0], pts[:, 1], np.full(4, 20.0))
+        if not late_upload:
+            assert opened(ev) == [] and trk.tick(T0 + 30 * MIN) == []
+            ev = trk.tick(T0 + 36 * MIN)
+            assert [a.opened_at for a in opened(ev, rules.RULE_EXIT)] == [T0 + 36 * MIN]
+        else:
+            ev = trk.process([T0 + 3 * HOUR], [home[0]], [home[1]], [20.0])
+            assert [a.opened_at for a in opened(ev, rules.RULE_EXIT)] == [T0 + 35 * MIN]
 
 
 def test_walk_along_border_inside_band_never_alerts():
