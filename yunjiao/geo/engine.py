@@ -12,6 +12,7 @@ the jump filter and the episode machines then run sequentially over the batch in
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,8 @@ class SubjectTracker:
         self.projection = LocalProjection.centred_on(shapely.union_all([catalog.geometries[k] for k in ctx.home]))
         self._areas = area_cache if area_cache is not None else _AREA_CACHE
         self._zone_geoms = {z.zone_id: z.projected(self.projection) for z in ctx.zones}
+        self._zones_by_id = {z.zone_id: z for z in ctx.zones}
+        self.accepted: list = []  # refs released by the jump filter during the last process() call
         for g in self._zone_geoms.values():
             shapely.prepare(g)
         self.jumps = rules.JumpFilter(settings)
@@ -142,6 +145,7 @@ class SubjectTracker:
             t, lon, lat, acc = t[fresh], lon[fresh], lat[fresh], acc[fresh]
             refs = [r for r, f in zip(refs, fresh, strict=True) if f]
         events = []
+        self.accepted = []
         if len(t) == 0:
             return events
         self.stats["fixes"] += len(t)
@@ -151,23 +155,29 @@ class SubjectTracker:
         usable = acc <= self.settings.max_usable_accuracy_m
         self.stats["unusable"] += int((~usable).sum())
         verdict, labels = self.verdicts(t, x, y, acc)
-        zone_states = {}
-        for z in self.ctx.zones:
-            zone_states[z.zone_id] = rules.zone_states(self._zone_geoms[z.zone_id], x, y, acc, self.settings)
-        zones_by_id = {z.zone_id: z for z in self.ctx.zones}
+        zone_states = {z.zone_id: rules.zone_states(self._zone_geoms[z.zone_id], x, y, acc, self.settings)
+                       for z in self.ctx.zones}
         for i in range(len(t)):
             if not usable[i]:
                 continue
-            for j in self.jumps.step(i, float(x[i]), float(y[i]), float(t[i]), float(acc[i])):
-                tj = float(t[j])
-                for zid, zm in self.zone_machines.items():
-                    if zones_by_id[zid].active(tj):
-                        events += zm.step(tj, int(zone_states[zid][j]), refs[j])
-                if self._prev_accepted is not None:  # fixes uploaded late: the clock rule between them
-                    events += self.exit.tick(tj, self._prev_accepted, self._last_area, replay=True)
-                events += self.exit.step(tj, int(verdict[j]), refs[j], labels[j])
-                self._last_area = labels[j]
-                self._prev_accepted = tj
+            payload = (float(t[i]), int(verdict[i]), refs[i], labels[i],
+                       {zid: int(zs[i]) for zid, zs in zone_states.items()})
+            for tj, vj, ref, label, zst in self.jumps.step(payload, float(x[i]), float(y[i]), float(t[i]),
+                                                           float(acc[i])):
+                events += self._evaluate(tj, vj, ref, label, zst)
+        return events
+
+    def _evaluate(self, t: float, verdict: int, ref, label: str, zone_states: dict) -> list:
+        events = []
+        for zid, zm in self.zone_machines.items():
+            if zid in zone_states and self._zones_by_id[zid].active(t):
+                events += zm.step(t, zone_states[zid], ref)
+        if self._prev_accepted is not None:  # fixes uploaded late: the clock rule between them
+            events += self.exit.tick(t, self._prev_accepted, self._last_area, replay=True)
+        events += self.exit.step(t, verdict, ref, label)
+        self._last_area = label
+        self._prev_accepted = t
+        self.accepted.append(ref)
         return events
 
     def _heartbeat(self, t, refs) -> list:
@@ -217,3 +227,60 @@ def allowed_area(catalog: AreaCatalog, home, at: float, windows=(), zones=(),
     if active_zones:
         area = shapely.difference(area, shapely.union_all(active_zones))
     return proj.unproject_geometry(area)
+
+
+# --- persistence of a tracker's state between batches (JSON) ---------------------------------------------
+
+def _alert_to_dict(a: rules.Alert | None):
+    return None if a is None else dataclasses.asdict(a)
+
+
+def _alert_from_dict(d):
+    return None if d is None else rules.Alert(**d)
+
+
+def dump_state(trk: SubjectTracker) -> dict:
+    """JSON-able state of a tracker (refs and payloads must themselves be JSON-able)."""
+    e = trk.exit
+    return {
+        "projection": [trk.projection.lon0, trk.projection.lat0],
+        "jumps": {"last": list(trk.jumps.last) if trk.jumps.last else None,
+                  "pending": [[list(p[0]), p[1], p[2], p[3], p[4]] for p in trk.jumps.pending],
+                  "discarded": trk.jumps.discarded},
+        "exit": {"state": e.state, "outside_refs": e.outside_refs, "outside_start": e.outside_start,
+                 "last_outside": e.last_outside, "calm_count": e.calm_count, "calm_start": e.calm_start,
+                 "alert": _alert_to_dict(e.alert)},
+        "zones": {zid: _alert_to_dict(zm.alert) for zid, zm in trk.zone_machines.items()},
+        "heartbeat": _alert_to_dict(trk.heartbeat_alert),
+        "last_time": trk.last_time,
+        "prev_accepted": trk._prev_accepted,
+        "last_area": trk._last_area,
+    }
+
+
+def load_state(trk: SubjectTracker, state: dict) -> SubjectTracker:
+    if not state:
+        return trk
+    same_plane = state.get("projection") == [trk.projection.lon0, trk.projection.lat0]
+    j = state.get("jumps") or {}
+    if same_plane:  # positions are in the tracker's plane; after a change of execution place start afresh
+        trk.jumps.last = tuple(j["last"]) if j.get("last") else None
+        trk.jumps.pending = [(tuple(p[0]), p[1], p[2], p[3], p[4]) for p in j.get("pending", [])]
+    trk.jumps.discarded = j.get("discarded", 0)
+    ex = state.get("exit") or {}
+    e = trk.exit
+    e.state = ex.get("state", "in")
+    e.outside_refs = ex.get("outside_refs", [])
+    e.outside_start = ex.get("outside_start")
+    e.last_outside = ex.get("last_outside")
+    e.calm_count = ex.get("calm_count", 0)
+    e.calm_start = ex.get("calm_start")
+    e.alert = _alert_from_dict(ex.get("alert"))
+    for zid, a in (state.get("zones") or {}).items():
+        if zid in trk.zone_machines:
+            trk.zone_machines[zid].alert = _alert_from_dict(a)
+    trk.heartbeat_alert = _alert_from_dict(state.get("heartbeat"))
+    trk.last_time = state.get("last_time")
+    trk._prev_accepted = state.get("prev_accepted")
+    trk._last_area = state.get("last_area", "")
+    return trk

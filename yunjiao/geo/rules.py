@@ -340,27 +340,28 @@ def implied_speed_ms(x0, y0, t0, a0, x1, y1, t1, a1) -> float:
 
 @dataclass
 class JumpFilter:
-    """Sequential jump filter with re-anchoring.  ``step`` returns the list of fix indices released for
-    evaluation (normally [i]; [] for a suspected jump; the held fixes when the track re-anchors)."""
+    """Sequential jump filter with re-anchoring.  ``step`` takes an opaque payload per fix and returns the
+    payloads released for evaluation: normally [this one]; [] for a suspected jump; the held fixes, in
+    order, when the track re-anchors on them (they may come from earlier batches)."""
 
     settings: GeofenceSettings = DEFAULT_SETTINGS
     last: tuple | None = None  # (x, y, t, acc)
-    pending: list = field(default_factory=list)  # [(i, x, y, t, acc)]
+    pending: list = field(default_factory=list)  # [(payload, x, y, t, acc)]
     discarded: int = 0
 
-    def step(self, i, x, y, t, acc) -> list:
+    def step(self, payload, x, y, t, acc) -> list:
         limit = self.settings.max_speed_kmh / 3.6
         if self.last is None or implied_speed_ms(*self.last, x, y, t, acc) <= limit:
             self.discarded += len(self.pending)
             self.pending = []
             self.last = (x, y, t, acc)
-            return [i]
+            return [payload]
         if self.pending:
             _, px, py, pt, pa = self.pending[-1]
             if implied_speed_ms(px, py, pt, pa, x, y, t, acc) > limit:
                 self.discarded += len(self.pending)
                 self.pending = []
-        self.pending.append((i, x, y, t, acc))
+        self.pending.append((payload, x, y, t, acc))
         if len(self.pending) >= self.settings.jump_reanchor_fixes:
             released = [p[0] for p in self.pending]
             _, px, py, pt, pa = self.pending[-1]
