@@ -317,7 +317,8 @@ def _token_allows(token, device: Device) -> bool:
     return token.device_id == "*" and (path == token.org.path or path.startswith(token.org.path + "."))
 
 
-def ingest_fixes(fixes, *, device_token=None, actor=None, received_at: datetime | None = None) -> IngestResult:
+def ingest_fixes(fixes, *, device_token=None, actor=None, received_at: datetime | None = None,
+                 only_device: str | None = None) -> IngestResult:
     """Store a batch of fixes and run the geofence on them.
 
     Each fix: {"device_id", "time" (ISO 8601 with zone, or Unix seconds/ms), "lon", "lat", "accuracy",
@@ -388,6 +389,9 @@ def ingest_fixes(fixes, *, device_token=None, actor=None, received_at: datetime 
         device = devices.get(dev)
         if device is None:
             reject(i, fixes[i], "unknown_device")
+            continue
+        if only_device is not None and dev != only_device:
+            reject(i, fixes[i], "wrong_token")
             continue
         if device_token is not None and not _token_allows(device_token, device):
             reject(i, fixes[i], "wrong_token")
