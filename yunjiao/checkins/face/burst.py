@@ -168,17 +168,19 @@ def _validate_input(frames, capture_times, challenge, templates, cfg: FaceConfig
     return times
 
 
-def _pick_embed_frames(candidates: list[int], yaws: dict[int, float], base_yaw: float, k: int) -> list[int]:
-    """The most frontal frame of each of k equal parts of the burst (always ≥ 2 parts when possible)."""
-    if not candidates:
-        return []
+def _pick_embed_frames(n: int, yaws: dict[int, float], base_yaw: float, k: int, max_turn: float) -> list[int]:
+    """Frames to embed: spread over the burst (the most frontal frame of each of k parts), using only
+    roughly frontal frames (|yaw − baseline| ≤ max_turn) when there are enough of them — a profile frame
+    embeds poorly and would make a genuine burst look like two people."""
+
+    def turn(i: int) -> float:
+        return abs(yaws.get(i, base_yaw + 10) - base_yaw)
+
+    candidates = [i for i in range(n) if turn(i) <= max_turn]
+    if len(candidates) < k:
+        candidates = sorted(sorted(range(n), key=turn)[:k])
     k = max(1, min(k, len(candidates)))
-    parts = np.array_split(np.array(candidates), k)
-    chosen = []
-    for part in parts:
-        if len(part):
-            chosen.append(int(min(part, key=lambda i: abs(yaws.get(int(i), base_yaw) - base_yaw))))
-    return chosen
+    return [int(min(part, key=turn)) for part in np.array_split(np.array(candidates), k) if len(part)]
 
 
 def verify_burst(
@@ -274,7 +276,9 @@ def verify_burst(
     # embeddings: the most frontal frame of each part of the burst
     base_yaw = live.baseline.get("yaw", 0.0)
     yaws = {i: s.yaw for i, s in enumerate(signals) if s is not None}
-    chosen = _pick_embed_frames(list(range(len(images))), yaws, base_yaw, max(cfg.embed_frames, cfg.min_match_frames))
+    chosen = _pick_embed_frames(
+        len(images), yaws, base_yaw, max(cfg.embed_frames, cfg.min_match_frames), cfg.embed_max_turn
+    )
     embeddings = {i: embed(images[i], main_faces[i]) for i in chosen}
     ref = chosen[0]
     for i in chosen:
@@ -283,9 +287,11 @@ def verify_burst(
     pair_min = min(
         (cosine(embeddings[a], embeddings[b]) for a in chosen for b in chosen if a < b), default=1.0
     )
-    if pair_min < cfg.same_person_threshold:
+    frame_scores = [scores[i].match_score for i in chosen]
+    split = max(frame_scores) >= cfg.accept_threshold and min(frame_scores) < cfg.review_threshold
+    if pair_min < cfg.same_person_threshold or split:
         outcomes.add(IDENTITY_INCONSISTENT)
-        reasons.append("录制的画面中不是同一个人，请本人独自完成核查。")
+        reasons.append("录制的画面中不是同一个人（部分画面与登记照片不符），请本人独自完成核查。")
     match_scores = sorted((scores[i].match_score for i in chosen), reverse=True)
     best = match_scores[0]
     need = min(cfg.min_match_frames, len(match_scores))

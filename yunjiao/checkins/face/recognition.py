@@ -40,6 +40,16 @@ def image_header(data: bytes) -> tuple[str, int, int]:
         raise ImageError("corrupt_image", "图片无法识别或已损坏，请重新拍摄。")
 
 
+def _complete(data: bytes, fmt: str) -> bool:
+    """Truncated uploads decode "successfully" with a grey lower part, so require the end marker."""
+    tail = data.rstrip(b"\x00")[-16:]
+    if fmt == "JPEG":
+        return tail.endswith(b"\xff\xd9")
+    if fmt == "PNG":
+        return b"IEND" in tail
+    return True
+
+
 def decode_image(
     data: bytes, *, max_pixels: int, formats: tuple[str, ...] = ("JPEG", "PNG"), label: str = "图片"
 ) -> np.ndarray:
@@ -48,6 +58,8 @@ def decode_image(
     fmt, width, height = image_header(bytes(data))
     if fmt not in formats:
         raise ImageError("bad_format", f"{label}格式为 {fmt or '未知'}，只接受 {'/'.join(formats)}。")
+    if not _complete(bytes(data), fmt):
+        raise ImageError("corrupt_image", f"{label}数据不完整（上传被截断），请重新拍摄。")
     if width * height > max_pixels:
         raise ImageError("image_too_large", f"{label}分辨率 {width}x{height} 过大，请使用不超过 1920x1920 的图片。")
     image = cv2.imdecode(np.frombuffer(bytes(data), dtype=np.uint8), cv2.IMREAD_COLOR)
