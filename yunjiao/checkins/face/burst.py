@@ -155,13 +155,20 @@ def _validate_input(frames, capture_times, challenge, templates, cfg: FaceConfig
         raise BurstRejected("bad_capture_times", "拍摄时间格式不正确，请重新核查。")
     if len(times) != n:
         raise BurstRejected("bad_capture_times", f"拍摄时间有 {len(times)} 个，画面有 {n} 张，数量不一致。")
-    if any(not math.isfinite(t) for t in times) or any(b <= a for a, b in zip(times, times[1:], strict=False)):
+    if any(not math.isfinite(t) for t in times) or any(
+        b <= a for a, b in zip(times, times[1:], strict=False)
+    ):
         raise BurstRejected("bad_capture_times", "拍摄时间不是严格递增的，请重新核查。")
     if times[-1] - times[0] > cfg.burst_max_span_seconds:
         raise BurstRejected(
-            "bad_capture_times", f"画面拍摄跨度超过 {cfg.burst_max_span_seconds:.0f} 秒，请在提示后立即完成动作。"
+            "bad_capture_times",
+            f"画面拍摄跨度超过 {cfg.burst_max_span_seconds:.0f} 秒，请在提示后立即完成动作。",
         )
-    if not challenge or not isinstance(challenge, (list, tuple)) or any(a not in lv.ACTION_LABELS for a in challenge):
+    if (
+        not challenge
+        or not isinstance(challenge, (list, tuple))
+        or any(a not in lv.ACTION_LABELS for a in challenge)
+    ):
         raise BurstRejected("bad_challenge", "核查动作无效，请重新开始核查。")
     if not templates:
         raise BurstRejected("no_template", "尚未登记人脸模板，请联系矫正工作人员先登记人脸。")
@@ -205,9 +212,15 @@ def verify_burst(
     images = []
     for i, data in enumerate(frames):
         try:
-            images.append(decode_image(data, max_pixels=cfg.burst_max_pixels, formats=("JPEG",), label=f"第 {i + 1} 张画面"))
+            images.append(
+                decode_image(
+                    data, max_pixels=cfg.burst_max_pixels, formats=("JPEG",), label=f"第 {i + 1} 张画面"
+                )
+            )
         except ImageError as exc:
-            raise BurstRejected("corrupt_frame" if exc.code == "corrupt_image" else exc.code, exc.message, frame=i)
+            raise BurstRejected(
+                "corrupt_frame" if exc.code == "corrupt_image" else exc.code, exc.message, frame=i
+            )
     t_decode = time.perf_counter()
 
     reasons: list[str] = []
@@ -217,7 +230,9 @@ def verify_burst(
     no_face, multi, small = [], [], []
     for i, img in enumerate(images):
         faces = counted_faces(detect_faces(img, max_side=cfg.burst_detect_max_side), cfg)
-        fs = FrameScore(index=i, capture_time=times[i], width=img.shape[1], height=img.shape[0], faces=len(faces))
+        fs = FrameScore(
+            index=i, capture_time=times[i], width=img.shape[1], height=img.shape[0], faces=len(faces)
+        )
         if faces:
             f = faces[0]
             fs.face_px = float(min(f.box[2], f.box[3]))
@@ -301,7 +316,9 @@ def verify_burst(
         pass
     elif nth >= cfg.review_threshold:
         outcomes.add(REVIEW)
-        reasons.append(f"人脸相似度 {nth:.2f} 处于复核区间（{cfg.review_threshold:.2f}–{cfg.accept_threshold:.2f}），将由工作人员人工复核。")
+        reasons.append(
+            f"人脸相似度 {nth:.2f} 处于复核区间（{cfg.review_threshold:.2f}–{cfg.accept_threshold:.2f}），将由工作人员人工复核。"
+        )
     else:
         outcomes.add(MISMATCH)
         reasons.append(f"人脸与登记照片不匹配（相似度 {nth:.2f}，需要 ≥ {cfg.accept_threshold:.2f}）。")
@@ -309,7 +326,9 @@ def verify_burst(
     return _finish(outcomes, reasons, scores, live, best, matched, t0, t_decode, t_detect, t_live, t_embed)
 
 
-def _finish(outcomes, reasons, scores, live, best, matched, t0, t_decode, t_detect, t_live, t_embed) -> BurstResult:
+def _finish(
+    outcomes, reasons, scores, live, best, matched, t0, t_decode, t_detect, t_live, t_embed
+) -> BurstResult:
     outcome = next((o for o in _SEVERITY if o in outcomes), PASS)
     return BurstResult(
         outcome=outcome,

@@ -68,7 +68,9 @@ def frame_signals(points: np.ndarray) -> Signals:
     return Signals(yaw=yaw, mar=mar, ear=ear)
 
 
-def random_challenge(*, actions: tuple[str, ...] | None = None, rng: secrets.SystemRandom | None = None) -> list[str]:
+def random_challenge(
+    *, actions: tuple[str, ...] | None = None, rng: secrets.SystemRandom | None = None
+) -> list[str]:
     """1–2 distinct actions in random order (cryptographic RNG: the sequence must not be guessable)."""
     rng = rng or secrets.SystemRandom()
     pool = list(actions or _configured_actions())
@@ -102,15 +104,22 @@ class LivenessResult:
     reasons: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"passed": self.passed, "challenge": list(self.challenge), "events": list(self.events),
-                "baseline": dict(self.baseline), "reasons": list(self.reasons)}
+        return {
+            "passed": self.passed,
+            "challenge": list(self.challenge),
+            "events": list(self.events),
+            "baseline": dict(self.baseline),
+            "reasons": list(self.reasons),
+        }
 
 
 def _baseline(values: list[float], n: int) -> float:
     return float(np.median(values[: max(1, n)]))
 
 
-def _find_action(action: str, sig: list[Signals | None], start: int, base: Signals, cfg: FaceConfig) -> int | None:
+def _find_action(
+    action: str, sig: list[Signals | None], start: int, base: Signals, cfg: FaceConfig
+) -> int | None:
     n = len(sig)
     for i in range(start, n):
         s = sig[i]
@@ -133,7 +142,9 @@ def _find_action(action: str, sig: list[Signals | None], start: int, base: Signa
     return None
 
 
-def detect_actions(signals: list[Signals | None], challenge: list[str], cfg: FaceConfig | None = None) -> LivenessResult:
+def detect_actions(
+    signals: list[Signals | None], challenge: list[str], cfg: FaceConfig | None = None
+) -> LivenessResult:
     """Were the challenge's actions performed, in order?  ``signals`` has one entry per frame (None = no
     landmarks in that frame)."""
     cfg = cfg or get_config()

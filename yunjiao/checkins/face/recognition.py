@@ -61,7 +61,9 @@ def decode_image(
     if not _complete(bytes(data), fmt):
         raise ImageError("corrupt_image", f"{label}数据不完整（上传被截断），请重新拍摄。")
     if width * height > max_pixels:
-        raise ImageError("image_too_large", f"{label}分辨率 {width}x{height} 过大，请使用不超过 1920x1920 的图片。")
+        raise ImageError(
+            "image_too_large", f"{label}分辨率 {width}x{height} 过大，请使用不超过 1920x1920 的图片。"
+        )
     image = cv2.imdecode(np.frombuffer(bytes(data), dtype=np.uint8), cv2.IMREAD_COLOR)
     if image is None or image.size == 0:
         raise ImageError("corrupt_image", f"{label}已损坏，无法解码，请重新拍摄。")
@@ -79,7 +81,9 @@ def detect_faces(image: np.ndarray, *, max_side: int | None = None) -> list[Dete
     small = image
     if max_side and max(h, w) > max_side:
         scale = max_side / max(h, w)
-        small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+        )
     faces = get_detector().detect(small)
     if scale != 1.0:
         for f in faces:
@@ -151,7 +155,9 @@ def blur_variance(image: np.ndarray, detection: Detection) -> float:
         return 0.0
     gray = cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
     target_w = 160
-    gray = cv2.resize(gray, (target_w, max(8, round((y1 - y0) * target_w / (x1 - x0)))), interpolation=cv2.INTER_AREA)
+    gray = cv2.resize(
+        gray, (target_w, max(8, round((y1 - y0) * target_w / (x1 - x0)))), interpolation=cv2.INTER_AREA
+    )
     return float(cv2.Laplacian(gray, cv2.CV_64F).var())
 
 
@@ -213,8 +219,13 @@ def check_enrolment_photo(data: bytes, cfg: FaceConfig | None = None) -> Enrolme
     blur = blur_variance(image, face)
     asymmetry, roll = pose_metrics(face)
     result.metrics.update(
-        {"face_px": round(size, 1), "blur_variance": round(blur, 1), "asymmetry": round(asymmetry, 3),
-         "roll_degrees": round(roll, 1), "detection_score": round(face.score, 3)}
+        {
+            "face_px": round(size, 1),
+            "blur_variance": round(blur, 1),
+            "asymmetry": round(asymmetry, 3),
+            "roll_degrees": round(roll, 1),
+            "detection_score": round(face.score, 3),
+        }
     )
     if size < cfg.enrol_min_face_px:
         result.refuse(

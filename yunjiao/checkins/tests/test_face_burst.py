@@ -194,7 +194,13 @@ def test_huge_dimensions_are_rejected_from_the_header():
 
 @pytest.mark.parametrize(
     "times",
-    [[0.0] * 15, [float(i) for i in range(14)], [i * 2.0 for i in range(15)], ["x"] * 15, [float("nan")] * 15],
+    [
+        [0.0] * 15,
+        [float(i) for i in range(14)],
+        [i * 2.0 for i in range(15)],
+        ["x"] * 15,
+        [float("nan")] * 15,
+    ],
 )
 def test_bad_capture_times_are_rejected(times):
     frames, _ = clip_burst(84, 112, 2)
