@@ -19,12 +19,12 @@ class FaceConfig:
     same_person_threshold: float = 0.20
     # Burst: frames matching the enrolled template needed for a pass, and how many frames get embedded.
     min_match_frames: int = 2
-    embed_frames: int = 3
+    embed_frames: int = 2
     embed_max_turn: float = 0.3  # prefer frames whose yaw is within this of the baseline
     # YuNet: confidence to count a face; a face narrower than this share of the main face is ignored.
     detect_score: float = 0.8
     other_face_min_ratio: float = 0.33
-    burst_detect_max_side: int = 320
+    burst_detect_max_side: int = 256
     # Enrolment photo quality.
     enrol_min_face_px: int = 80
     enrol_blur_min_variance: float = 15.0
