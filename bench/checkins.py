@@ -116,8 +116,7 @@ def latency(runs: int, embed_frames: int, geofence: str | None) -> dict:
     }
 
 
-def _worker(args):
-    embed_frames, geofence, seconds, start_at = args
+def _worker(embed_frames, geofence, seconds, barrier, queue):
     import cv2
 
     cv2.setNumThreads(1)
@@ -125,28 +124,38 @@ def _worker(args):
     check = make_check(embed_frames, geofence)
     for _ in range(3):
         check()
-    while time.time() < start_at:
-        time.sleep(0.01)
+    barrier.wait()  # all workers loaded and warm: start together
     lat = []
-    end = start_at + seconds
-    while time.time() < end:
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    while time.perf_counter() - t0 < seconds:
         t = time.perf_counter()
         check()
         lat.append((time.perf_counter() - t) * 1000)
-    return lat
+    queue.put((lat, time.perf_counter() - t0, time.process_time() - c0))
 
 
 def throughput(workers: int, seconds: float, embed_frames: int, geofence: str | None) -> dict:
-    start_at = time.time() + 8  # workers load models and warm up first
     ctx = mp.get_context("spawn")
-    with ctx.Pool(workers) as pool:
-        results = pool.map(_worker, [(embed_frames, geofence, seconds, start_at)] * workers)
-    lat = [x for r in results for x in r]
+    barrier, queue = ctx.Barrier(workers), ctx.Queue()
+    procs = [
+        ctx.Process(target=_worker, args=(embed_frames, geofence, seconds, barrier, queue))
+        for _ in range(workers)
+    ]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    lat = [x for r in results for x in r[0]]
+    rate = sum(len(r[0]) / r[1] for r in results)
+    cpu_per_check = sum(r[2] for r in results) / max(1, len(lat)) * 1000
     return {
         "workers": workers,
         "seconds": seconds,
         "checks": len(lat),
-        "checks_per_s": round(len(lat) / seconds, 2),
+        "checks_per_s": round(rate, 2),
+        "cpu_ms_per_check": round(cpu_per_check, 1),
         "p50_ms_under_load": round(pct(lat, 0.5), 1),
         "p95_ms_under_load": round(pct(lat, 0.95), 1),
     }
