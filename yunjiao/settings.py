@@ -171,6 +171,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "yunjiao" / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env_str("MEDIA_ROOT", str(VAR_DIR / "media"))
 STORAGES = {
@@ -181,8 +183,8 @@ STORAGES = {
 # --- API ------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "yunjiao.accounts.tokens.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "yunjiao.api.pagination.Pagination",
@@ -212,3 +214,7 @@ LOGGING = {
 # --- feature settings (each app documents its own in .env.example) ---------
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 MAP_TILE_URL = env_str("MAP_TILE_URL")
+
+# Lockout is per username: a 司法所's officers usually share one NAT address, so locking an IP would lock
+# the whole office out.  axes warns about this choice; it is deliberate.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -13,11 +13,12 @@ class RequestInfo:
     request_id: str = ""
 
 
-_current: contextvars.ContextVar[RequestInfo] = contextvars.ContextVar("yunjiao_request", default=RequestInfo())
+_DEFAULT = RequestInfo()
+_current: contextvars.ContextVar[RequestInfo | None] = contextvars.ContextVar("yunjiao_request", default=None)
 
 
 def current() -> RequestInfo:
-    return _current.get()
+    return _current.get() or _DEFAULT
 
 
 def set_current(info: RequestInfo):

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yunjiao.core import views_workbench
 
 app_name = "core"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views_workbench.WorkbenchView.as_view(), name="workbench"),
+]

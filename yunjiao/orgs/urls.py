@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yunjiao.orgs import views
 
 app_name = "orgs"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.OrgListView.as_view(), name="list"),
+]

@@ -197,6 +197,9 @@ class SupervisionLevelChange(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["-effective_date", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_old_level_display()}→{self.get_new_level_display()}"
+
 
 class ProhibitionOrder(models.Model):
     """禁止令 attached to a 管制/缓刑 sentence (CL art.38, 72)."""
@@ -214,6 +217,9 @@ class ProhibitionOrder(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["start_date", "id"]
 
+    def __str__(self) -> str:
+        return self.content
+
 
 class FamilyMember(models.Model):
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="family")
@@ -230,6 +236,9 @@ class FamilyMember(models.Model):
         verbose_name = "家庭成员及主要社会关系"
         verbose_name_plural = verbose_name
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.relation})"
 
     def set_phone(self, value: str) -> None:
         self.phone_enc = crypto.encrypt((value or "").strip())
@@ -261,6 +270,9 @@ class CorrectionTeamMember(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.name
+
     def set_phone(self, value: str) -> None:
         self.phone_enc = crypto.encrypt((value or "").strip())
         self.phone_masked = mask_phone((value or "").strip())
@@ -285,3 +297,6 @@ class CorrectionPlan(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["-version"]
         constraints = [models.UniqueConstraint(fields=["subject", "version"], name="uniq_plan_version")]
+
+    def __str__(self) -> str:
+        return f"矫正方案 v{self.version}"

@@ -1,0 +1,8 @@
+from yunjiao.core.menu import items_for
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"menu_items": items_for(user, request.path)}
