@@ -29,7 +29,7 @@ class ImageError(ValueError):
         self.message = message
 
 
-def image_header(data: bytes) -> tuple[str, int, int]:
+def image_header(data: bytes, label: str = "图片") -> tuple[str, int, int]:
     """(format, width, height) from the header only, so a decompression bomb is refused before decoding."""
     from PIL import Image, UnidentifiedImageError
 
@@ -37,7 +37,7 @@ def image_header(data: bytes) -> tuple[str, int, int]:
         with Image.open(io.BytesIO(data)) as im:
             return (im.format or ""), int(im.width), int(im.height)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise ImageError("corrupt_image", "图片无法识别或已损坏，请重新拍摄。")
+        raise ImageError("corrupt_image", f"{label}无法识别或已损坏，请重新拍摄。")
 
 
 def _complete(data: bytes, fmt: str) -> bool:
@@ -55,7 +55,7 @@ def decode_image(
 ) -> np.ndarray:
     if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) == 0:
         raise ImageError("empty_image", f"{label}为空，请重新拍摄。")
-    fmt, width, height = image_header(bytes(data))
+    fmt, width, height = image_header(bytes(data), label)
     if fmt not in formats:
         raise ImageError("bad_format", f"{label}格式为 {fmt or '未知'}，只接受 {'/'.join(formats)}。")
     if not _complete(bytes(data), fmt):
