@@ -24,6 +24,7 @@ from . import liveness as lv
 from .config import FaceConfig, get_config
 from .models_loader import get_face_mesh
 from .recognition import (
+    EMBEDDING_DIM,
     MISMATCH,
     PASS,
     REVIEW,
@@ -207,6 +208,8 @@ def verify_burst(
     try:
         templates = [np.asarray(t, dtype=np.float32).reshape(-1) for t in enrolled_templates]
     except (TypeError, ValueError):
+        templates = []
+    if not templates or any(t.shape != (EMBEDDING_DIM,) or not np.isfinite(t).all() for t in templates):
         raise BurstRejected("no_template", "人脸模板数据无效，请联系工作人员重新登记。")
 
     images = []

@@ -211,6 +211,17 @@ def test_bad_challenge_and_missing_template_are_rejected():
     frames, times = clip_burst(84, 112, 2)
     assert rejected(frames, times, challenge=["smile"]).code == "bad_challenge"
     assert rejected(frames, times, templates=[]).code == "no_template"
+    assert rejected(frames, times, templates=[np.ones(64, np.float32)]).code == "no_template"
+    assert rejected(frames, times, templates=[np.full(128, np.nan, np.float32)]).code == "no_template"
+    assert rejected(frames, times, templates=["abc"]).code == "no_template"
+
+
+@pytest.mark.parametrize("size", [(1, 1), (8, 8), (1900, 10)])
+def test_tiny_or_odd_frames_are_a_no_face_result_not_a_crash(clip_template, size):
+    frames, times = clip_burst(84, 112, 2)
+    frames[0] = jpeg(np.zeros((size[1], size[0], 3), np.uint8))
+    result = verify_burst(frames, times, ["turn_right"], [clip_template])
+    assert result.outcome == NO_FACE and "第 1 张画面中没有检测到人脸" in result.reasons[0]
 
 
 def test_live_person_who_is_not_the_enrolled_person_is_a_mismatch():
