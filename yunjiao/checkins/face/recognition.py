@@ -13,6 +13,7 @@ from .config import FaceConfig, get_config
 from .models_loader import Detection, get_detector, get_recognizer
 
 EMBEDDING_DIM = 128
+MIN_IMAGE_SIDE = 96  # YuNet gives spurious output on tiny inputs; no camera frame is this small
 
 PASS = "pass"
 REVIEW = "review"
@@ -60,6 +61,10 @@ def decode_image(
         raise ImageError("bad_format", f"{label}格式为 {fmt or '未知'}，只接受 {'/'.join(formats)}。")
     if not _complete(bytes(data), fmt):
         raise ImageError("corrupt_image", f"{label}数据不完整（上传被截断），请重新拍摄。")
+    if min(width, height) < MIN_IMAGE_SIDE:
+        raise ImageError(
+            "image_too_small", f"{label}只有 {width}x{height} 像素，太小，请使用手机摄像头正常拍摄。"
+        )
     if width * height > max_pixels:
         raise ImageError(
             "image_too_large", f"{label}分辨率 {width}x{height} 过大，请使用不超过 1920x1920 的图片。"
@@ -84,6 +89,8 @@ def detect_faces(image: np.ndarray, *, max_side: int | None = None) -> list[Dete
         small = cv2.resize(
             image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
         )
+    if min(small.shape[:2]) < 16:
+        return []
     faces = get_detector().detect(small)
     if scale != 1.0:
         for f in faces:
