@@ -9,6 +9,10 @@ Honest limits: this does **not** stop a live face swap or deep-fake streamed thr
 injected video stream on a rooted phone, or the real person being coached/forced through the challenge.
 There is no passive anti-spoofing model (none ships inside a PyPI wheel, see docs/face.md §4a); a screen
 replay of a *live* video call in which the person performs the prompted action is not detected either.
+Identity across frames is checked on the ``embed_frames`` embedded frames (2 by default, the most frontal
+of each half) plus face-position continuity on every frame; a swap between the enrolled person's photo and
+an accomplice at exactly the same position and size is only caught when an embedded frame lands on the
+accomplice — raise ``embed_frames`` (≈37 ms CPU each) for more coverage.
 Borderline scores go to officer review, and every score is returned so thresholds can be re-tuned.
 """
 
