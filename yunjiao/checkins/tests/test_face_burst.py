@@ -222,3 +222,17 @@ def test_tiny_frames_are_rejected(size):
     frames[0] = jpeg(np.zeros((size[1], size[0], 3), np.uint8))
     exc = rejected(frames, times)
     assert exc.code == "image_too_small" and exc.frame == 0 and "太小" in exc.reason
+
+
+def test_concurrent_bursts_in_threads_give_the_sequential_results(clip_template):
+    import concurrent.futures
+
+    jobs = [(clip_burst(84, 112, 2), ["turn_right"]), (clip_burst(150, 169, 1), ["open_mouth"])] * 2
+    sequential = [verify_burst(f, t, ch, [clip_template]).as_dict() for (f, t), ch in jobs]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        parallel = list(
+            pool.map(lambda j: verify_burst(j[0][0], j[0][1], j[1], [clip_template]).as_dict(), jobs)
+        )
+    for s, p in zip(sequential, parallel, strict=True):
+        s.pop("timings_ms"), p.pop("timings_ms")
+        assert s == p
