@@ -40,27 +40,15 @@ DEFAULT_POLICIES = {
 DEFAULT_EXTRA = {"key_subject": 7, "high_risk": 3}
 
 
-def policy_for(
-    level: str,
-    *,
-    key_subject: bool = False,
-    high_risk: bool = False,
-    policies: dict[str, CheckPolicy] | None = None,
-    extra: dict[str, int] | None = None,
-) -> CheckPolicy:
+def policy_for(level: str, *, key_subject: bool = False, high_risk: bool = False,
+               policies: dict[str, CheckPolicy] | None = None, extra: dict[str, int] | None = None) -> CheckPolicy:
     policies = policies or DEFAULT_POLICIES
     extra = extra or DEFAULT_EXTRA
     base = policies.get(level, policies["normal"])
-    bonus = (extra.get("key_subject", 0) if key_subject else 0) + (
-        extra.get("high_risk", 0) if high_risk else 0
-    )
-    return CheckPolicy(
-        per_week=base.per_week + bonus,
-        response_minutes=base.response_minutes,
-        waking_start=base.waking_start,
-        waking_end=base.waking_end,
-        min_gap_minutes=base.min_gap_minutes,
-    )
+    bonus = (extra.get("key_subject", 0) if key_subject else 0) + (extra.get("high_risk", 0) if high_risk else 0)
+    return CheckPolicy(per_week=base.per_week + bonus, response_minutes=base.response_minutes,
+                       waking_start=base.waking_start, waking_end=base.waking_end,
+                       min_gap_minutes=base.min_gap_minutes)
 
 
 def _rng(secret: str, *parts) -> random.Random:
@@ -82,9 +70,7 @@ class Window:
     due_at: datetime
 
 
-def plan_day(
-    policy: CheckPolicy, day: date, *, secret: str, subject_key: Hashable, tz: tzinfo
-) -> list[Window]:
+def plan_day(policy: CheckPolicy, day: date, *, secret: str, subject_key: Hashable, tz: tzinfo) -> list[Window]:
     """Random check windows for one subject on one day, inside waking hours, at least min_gap apart."""
     n = checks_on_day(policy, day, secret=secret, subject_key=subject_key)
     if n == 0:

@@ -13,17 +13,10 @@ TZ = ZoneInfo("Asia/Shanghai")
 SECRET = "test-secret"
 
 
-@pytest.mark.parametrize(
-    "level,key,high,per_week",
-    [
-        ("strict", False, False, 14),
-        ("normal", False, False, 7),
-        ("lenient", False, False, 3),
-        ("lenient", True, False, 10),
-        ("normal", False, True, 10),
-        ("unknown", False, False, 7),
-    ],
-)
+@pytest.mark.parametrize("level,key,high,per_week", [
+    ("strict", False, False, 14), ("normal", False, False, 7), ("lenient", False, False, 3),
+    ("lenient", True, False, 10), ("normal", False, True, 10), ("unknown", False, False, 7),
+])
 def test_policy_for(level, key, high, per_week):
     assert s.policy_for(level, key_subject=key, high_risk=high).per_week == per_week
 
@@ -33,10 +26,8 @@ def test_a_week_has_exactly_per_week_checks(level):
     policy = s.policy_for(level)
     monday = date(2026, 11, 23)
     for subject in range(50):
-        n = sum(
-            s.checks_on_day(policy, monday + timedelta(days=i), secret=SECRET, subject_key=subject)
-            for i in range(7)
-        )
+        n = sum(s.checks_on_day(policy, monday + timedelta(days=i), secret=SECRET, subject_key=subject)
+                for i in range(7))
         assert n == policy.per_week
 
 
@@ -87,11 +78,8 @@ def test_quiet_hours(hour, quiet):
 
 
 def test_stratified_sample_covers_every_stratum_proportionally():
-    items = (
-        [("strict", i) for i in range(10)]
-        + [("normal", i) for i in range(60)]
-        + [("lenient", i) for i in range(30)]
-    )
+    items = [("strict", i) for i in range(10)] + [("normal", i) for i in range(60)] + \
+            [("lenient", i) for i in range(30)]
     picked = s.stratified_sample(items, key=lambda x: x[0], n=10, rng=random.Random(1))
     counts = Counter(level for level, _ in picked)
     assert len(picked) == 10 and counts == {"strict": 1, "normal": 6, "lenient": 3}
