@@ -7,10 +7,11 @@ from django.core.checks import Error, register
 
 @register()
 def face_models_check(app_configs=None, **kwargs):
-    from .face.models_loader import FaceModelError, check_mediapipe, verify_all
+    from .face.models_loader import FaceModelError, check_mediapipe, check_opencv, verify_all
 
     errors = []
     try:
+        check_opencv()
         verify_all()
     except FaceModelError as exc:
         errors.append(

@@ -90,6 +90,13 @@ def verify_all(*, directory: Path | None = None) -> dict[str, Path]:
     return {name: model_path(name, directory=directory) for name in EXPECTED_SHA256}
 
 
+def check_opencv() -> None:
+    if not (hasattr(cv2, "FaceDetectorYN") and hasattr(cv2, "FaceRecognizerSF")):
+        raise FaceModelError(
+            f"当前 OpenCV {cv2.__version__} 缺少 FaceDetectorYN/FaceRecognizerSF（需要 opencv-python-headless ≥ 4.8）。"
+        )
+
+
 def check_mediapipe() -> None:
     try:
         from mediapipe.python.solutions import face_mesh  # noqa: F401
