@@ -162,6 +162,9 @@ class FaceCheck(models.Model):
         verbose_name = "学习人脸抽查"
         verbose_name_plural = verbose_name
 
+    def __str__(self) -> str:
+        return f"人脸抽查 {'通过' if self.passed else '未通过'}"
+
 
 class EventKind(models.TextChoices):
     GROUP = "group", "集中教育"
@@ -230,6 +233,9 @@ class Attendance(models.Model):
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["event", "subject"], name="edu_attendance_once")]
 
+    def __str__(self) -> str:
+        return f"{self.subject} · {self.get_status_display()}"
+
 
 class HoursKind(models.TextChoices):
     EDUCATION = "education", "教育学习"
@@ -257,6 +263,9 @@ class HoursCredit(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["-day", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.day} {self.get_kind_display()} {self.hours} 小时"
+
 
 class GlobalQuerySet(ScopedQuerySet):
     """A configuration table every officer may read."""
@@ -281,6 +290,9 @@ class LevelHours(models.Model):
         verbose_name = "学时标准"
         verbose_name_plural = verbose_name
 
+    def __str__(self) -> str:
+        return f"{self.level}: {self.education_hours}+{self.service_hours}"
+
 
 class MonthlyHours(models.Model):
     """Month-end record read by the assessment (考核奖惩) module."""
@@ -303,4 +315,7 @@ class MonthlyHours(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["-month", "subject_id"]
         constraints = [models.UniqueConstraint(fields=["subject", "month"], name="edu_monthly_once")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.month:%Y-%m}"
 

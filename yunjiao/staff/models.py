@@ -105,3 +105,6 @@ class TrainingAttendance(models.Model):
         verbose_name = "参训记录"
         verbose_name_plural = verbose_name
         constraints = [models.UniqueConstraint(fields=["training", "profile"], name="staff_training_once")]
+
+    def __str__(self) -> str:
+        return f"{self.profile} · {self.training}"
