@@ -1,4 +1,3 @@
-import io
 import shutil
 import subprocess
 
@@ -44,4 +43,3 @@ def file_bytes(data: bytes, name: str):
     return SimpleUploadedFile(name, data)
 
 
-__all__ = ["io", "fake_mp4", "file_bytes"]
