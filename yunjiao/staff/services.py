@@ -190,9 +190,9 @@ def verification(number_or_token: str) -> dict | None:
 def qr_svg(url: str) -> str:
     import segno
 
-    buf = io.StringIO()
+    buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="svg", scale=4, xmldecl=False, svgns=True)
-    return buf.getvalue()
+    return buf.getvalue().decode("utf-8")
 
 
 def qr_png(url: str) -> bytes:
