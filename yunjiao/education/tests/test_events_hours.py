@@ -173,3 +173,13 @@ def test_subject_tab_registered(cast, client):
     assert "教育学习" in page and reverse("education:subject_tab", args=[cast.subject_a1.pk]) in page
 
 
+
+
+def test_api_scoping(cast, api_client):
+    services.close_month(JUNE)
+    row = MonthlyHours.objects.get(subject=cast.subject_a1)
+    api_client.force_authenticate(cast.officer_a1)
+    assert api_client.get(f"/api/v1/education/monthly/{row.pk}/").json()["required_edu"] == "12.00"
+    api_client.force_authenticate(cast.officer_b1)
+    assert api_client.get(f"/api/v1/education/monthly/{row.pk}/").status_code == 404
+    assert len(api_client.get("/api/v1/education/monthly/").json()["results"]) == 1

@@ -180,3 +180,14 @@ def test_training_person_times_per_person_and_org(cast, client):
     with pytest.raises(ServiceError, match="结束日期"):
         services.create_training(actor=cast.city_admin, org=cast.city, title="x", start_date=date(2026, 5, 2),
                                  end_date=date(2026, 5, 1), hours=1, organiser="市局", mode="go_out")
+
+
+def test_api_scoping(cast, api_client):
+    cert = _active_cert(cast)
+    api_client.force_authenticate(cast.county_a_officer)
+    assert api_client.get(f"/api/v1/staff/certificates/{cert.pk}/").json()["number"] == cert.number
+    api_client.force_authenticate(cast.county_b_officer)
+    assert api_client.get(f"/api/v1/staff/certificates/{cert.pk}/").status_code == 404
+    assert api_client.get(f"/api/v1/staff/profiles/{cert.profile.pk}/").status_code == 404
+    api_client.force_authenticate(cast.portal_a1)
+    assert api_client.get("/api/v1/staff/certificates/").status_code == 403
