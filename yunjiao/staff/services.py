@@ -113,7 +113,7 @@ def _entry(actor, action, label, note) -> dict:
 
 
 def _apply(cert: WorkCertificate, action: str, *, actor, reason: str = "", check_role: bool = True) -> WorkCertificate:
-    role = "city_admin" if (actor is SYSTEM or getattr(actor, "is_superuser", False) or not check_role) \
+    role = "system" if (actor is SYSTEM or getattr(actor, "is_superuser", False) or not check_role) \
         else getattr(actor, "role", "")
     errors = rules.transition_errors(cert.status, action, actor_role=role, reason=reason)
     if errors:
@@ -166,6 +166,13 @@ def enforcement_reasons(user) -> list[str]:
     cert = active_certificate(user)
     return rules.enforcement_errors(establishment=profile.establishment, card_status=cert.status if cert else None,
                                     profile_active=profile.is_active)
+
+
+def enforcement_guard(case, user, data=None) -> list[str]:
+    """Workflow guard (engine signature `guard(case, user, data) -> reasons`) for enforcement transitions:
+    warning decisions, interview records for sanctions, searches, 宣告."""
+    del case, data
+    return enforcement_reasons(user)
 
 
 def may_cosign(user) -> bool:

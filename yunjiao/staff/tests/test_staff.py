@@ -191,3 +191,13 @@ def test_api_scoping(cast, api_client):
     assert api_client.get(f"/api/v1/staff/profiles/{cert.profile.pk}/").status_code == 404
     api_client.force_authenticate(cast.portal_a1)
     assert api_client.get("/api/v1/staff/certificates/").status_code == 403
+
+
+def test_workflow_guard_signature_and_test_helper(cast):
+    from yunjiao.core.actors import SYSTEM
+    from yunjiao.staff.testing import give_certificate
+
+    assert services.enforcement_guard(object(), cast.county_a_officer, None)
+    give_certificate(cast.county_a_officer)
+    assert services.enforcement_guard(object(), cast.county_a_officer, {"x": 1}) == []
+    assert services.enforcement_reasons(SYSTEM) == []
