@@ -119,6 +119,7 @@ class StudySession(models.Model):
     rejected_seconds = models.FloatField("未计入秒数(跳过/后台)", default=0)
     face_check_at = models.FloatField("人脸抽查时点(秒)", null=True, blank=True)
     face_status = models.CharField("人脸核验", max_length=12, choices=FaceStatus.choices, default=FaceStatus.NONE)
+    face_challenge = models.JSONField("人脸抽查动作", default=list, blank=True)
     quiz_right = models.PositiveSmallIntegerField(null=True, blank=True)
     quiz_total = models.PositiveSmallIntegerField(null=True, blank=True)
     quiz_passed = models.BooleanField(null=True)

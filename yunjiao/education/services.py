@@ -415,12 +415,18 @@ def begin_face_check(session: StudySession, *, actor) -> dict:
         record_face_check(s, passed=False, scores={"error": "not_enrolled"}, actor=actor, unavailable=True)
         return {"available": False, "message": "您尚未登记人脸，无法进行抽查，已记录；请尽快到司法所登记人脸。"}
     challenge = list(backend["random_challenge"]())
+    with transaction.atomic():
+        s = _lock_session(s, actor)
+        s.face_challenge = challenge  # kept server-side: the burst is judged against this, not the client's
+        s.save(update_fields=["face_challenge"])
     return {"available": True, "challenge": challenge, "text": backend["challenge_text"](challenge)}
 
 
 def submit_face_check(session: StudySession, *, actor, frames: list[bytes], capture_times: list[float],
-                      challenge: list[str]) -> FaceCheck:
-    """Run the check-in face verification (`verify_burst`) on a burst from the study page."""
+                      challenge: list[str] | None = None) -> FaceCheck:
+    """Run the check-in face verification (`verify_burst`) on a burst from the study page, against the
+    challenge issued by `begin_face_check` (a challenge sent by the page is ignored)."""
+    del challenge
     with transaction.atomic():
         s = _lock_session(session, actor)
     if s.face_status != FaceStatus.PENDING:
@@ -432,8 +438,10 @@ def submit_face_check(session: StudySession, *, actor, frames: list[bytes], capt
     enrolment = backend["active_enrolment"](s.subject)
     if enrolment is None:
         return record_face_check(s, passed=False, scores={"error": "not_enrolled"}, actor=actor, unavailable=True)
+    if not s.face_challenge:
+        raise ServiceError("请先点击“开始核验”获取动作提示。", code="no_challenge")
     try:
-        result = backend["verify_burst"](frames, capture_times, challenge, enrolment.templates())
+        result = backend["verify_burst"](frames, capture_times, list(s.face_challenge), enrolment.templates())
     except backend["rejected"] as exc:
         raise ServiceError(f"{exc.reason}请重新拍摄。", code=exc.code)
     return record_face_check(s, passed=result.passed, scores=result.as_dict(), actor=actor)

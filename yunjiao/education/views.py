@@ -399,9 +399,8 @@ class PortalFaceCheckView(PortalJsonMixin):
             if request.POST.get("step") == "submit" or request.FILES:
                 frames = [f.read() for f in request.FILES.getlist("frames")]
                 times = [float(x) for x in request.POST.get("capture_times", "").split(",") if x]
-                challenge = [x for x in request.POST.get("challenge", "").split(",") if x]
                 check = services.submit_face_check(session, actor=request.user, frames=frames,
-                                                   capture_times=times, challenge=challenge)
+                                                   capture_times=times)
                 session.refresh_from_db()
                 return JsonResponse({"passed": check.passed, **services.session_state(session)})
             return JsonResponse({**services.begin_face_check(session, actor=request.user),

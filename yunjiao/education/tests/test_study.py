@@ -151,7 +151,8 @@ def test_face_check_uses_the_checkin_verifier_when_present(video_course, cast, s
     watch(s, cast.portal_a1, 0, 20)
     begin = services.begin_face_check(s, actor=cast.portal_a1)
     assert begin == {"available": True, "challenge": ["blink"], "text": "眨眼"}
-    services.submit_face_check(s, actor=cast.portal_a1, frames=[b"jpg"], capture_times=[0.0], challenge=["blink"])
+    services.submit_face_check(s, actor=cast.portal_a1, frames=[b"jpg"], capture_times=[0.0],
+                               challenge=["nothing"])  # the page's own challenge is ignored
     assert calls["templates"] == ["tpl"] and calls["challenge"] == ["blink"]
     s.refresh_from_db()
     assert s.voided and Anomaly.objects.filter(kind="study_face_failed").exists()
@@ -202,3 +203,24 @@ def test_reading_course_needs_visible_time(cast):
     assert st["watched"] == 11
     st = services.heartbeat(s, actor=cast.portal_a1, start=0, end=10, visible=True, now=t0 + timedelta(seconds=31))
     assert st["completed"]
+
+
+def test_real_checkin_verifier_passes_the_enrolled_person(video_course, cast, settings):
+    """With the check-in face module present (branch `face`), a real burst of the enrolled person passes."""
+    pytest.importorskip("yunjiao.checkins.face.burst", reason="信息化核查人脸模块未合入：跳过真实比对")
+    from yunjiao.checkins import services as checkins
+    from yunjiao.checkins.tests.conftest import CLIP_PERSON_PHOTO, clip_burst, read
+
+    settings.EDUCATION_FACE_CHECKS = True
+    settings.FACE_CHALLENGE_ACTIONS = ("turn_right",)  # the clip frames 84–112 perform a right turn
+    checkins.enroll_face(cast.subject_a1, images=[read(CLIP_PERSON_PHOTO)], actor=cast.officer_a1)
+    s = services.start_session(cast.subject_a1, video_course, actor=cast.portal_a1)
+    s.face_check_at = 10
+    s.save()
+    watch(s, cast.portal_a1, 0, 20)
+    assert services.begin_face_check(s, actor=cast.portal_a1)["challenge"] == ["turn_right"]
+    frames, times = clip_burst(84, 112, 2)
+    check = services.submit_face_check(s, actor=cast.portal_a1, frames=frames, capture_times=times)
+    assert check.passed and check.scores["best_match"] >= 0.42
+    s.refresh_from_db()
+    assert s.face_status == FaceStatus.PASSED and not s.voided
