@@ -22,4 +22,9 @@ class EducationConfig(AppConfig):
         register(MenuItem(label="学习课堂", url_name="education:m_courses", icon="▶", order=20, portal=True))
         register_tab("education", "教育学习", "education:subject_tab")
 
+        from yunjiao.core.views_workbench import register_widget
+        from yunjiao.education.views import todays_events_widget
+
+        register_widget(todays_events_widget)
+
         from yunjiao.education import jobs  # noqa: F401  (registers the periodic tasks)

@@ -3,6 +3,8 @@ monthly accounting."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.db import models
 from django.utils import timezone
 
@@ -67,7 +69,7 @@ class Course(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
+    @cached_property
     def has_quiz(self) -> bool:
         return self.questions.exists()
 

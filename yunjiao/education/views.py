@@ -410,3 +410,15 @@ class PortalFaceCheckView(PortalJsonMixin):
         except ValueError:
             return JsonResponse({"error": "人脸数据格式错误，请重试。"}, status=400)
 
+
+
+def todays_events_widget(request):
+    """Workbench card: offline sessions and community service today in the user's scope."""
+    user = request.user
+    if getattr(user, "role", "") not in OFFICERS and not user.is_superuser:
+        return None
+    today = timezone.localdate()
+    n = Event.objects.visible_to(user).filter(starts_at__date=today).count()
+    from django.urls import reverse
+
+    return {"label": "今日教育/公益活动", "value": n, "url": reverse("education:events")}

@@ -36,3 +36,25 @@ def test_officer_cannot_open_phone_pages_and_portal_links(cast, client):
     assert client.get(reverse("education:m_courses")).status_code == 403
     client.force_login(cast.portal_a1)
     assert reverse("education:m_courses") in client.get(reverse("portal:home")).content.decode()
+
+
+def test_workbench_card(cast, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from yunjiao.education import services
+
+    now = timezone.now()
+    services.schedule_event(actor=cast.officer_a1, org=cast.town_a1, kind="counselling", topic="团体心理辅导",
+                            place="中心", starts_at=now, ends_at=now + timedelta(hours=1), hours=1)
+    from yunjiao.education.views import todays_events_widget
+
+    class R:
+        user = cast.officer_a1
+
+    assert todays_events_widget(R)["value"] == 1
+    R.user = cast.officer_b1
+    assert todays_events_widget(R)["value"] == 0
+    R.user = cast.portal_a1
+    assert todays_events_widget(R) is None
