@@ -7,9 +7,10 @@ import json
 from datetime import date, datetime
 
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import TemplateView
@@ -70,8 +71,8 @@ class CourseCreateView(LoginRequiredView, TemplateView):
         limit = services.max_upload_bytes()
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > limit + 1024 * 1024:
-            # Refused from the header alone: the body is never read.
-            request._stream = None
+            # Refused from the header alone: the body is never read (nothing later may parse it either).
+            request._post, request._files = QueryDict(), MultiValueDict()
             resp = self._error(request, services.too_large_message(length), status=413, read_body=False)
             resp["Connection"] = "close"
             return resp

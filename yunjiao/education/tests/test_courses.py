@@ -153,3 +153,19 @@ def test_audience_by_category(cast):
     services.publish_course(c, actor=cast.city_officer)
     assert c in services.courses_for(cast.subject_b1)       # 假释
     assert c not in services.courses_for(cast.subject_a1)   # 缓刑
+
+
+def test_course_upload_still_checks_csrf(cast):
+    from django.test import Client
+
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(cast.officer_a1)
+    resp = c.post(reverse("education:course_new"), {"title": "t", "kind": "richtext", "category": "law",
+                                                    "hours": "1", "body_html": "<p>x</p>"})
+    assert resp.status_code == 403 and not Course.objects.exists()
+    page = c.get(reverse("education:course_new"))
+    token = page.cookies["csrftoken"].value
+    resp = c.post(reverse("education:course_new"), {"title": "t", "kind": "richtext", "category": "law",
+                                                    "hours": "1", "body_html": "<p>x</p>",
+                                                    "csrfmiddlewaretoken": token})
+    assert resp.status_code == 302 and Course.objects.count() == 1
