@@ -244,6 +244,13 @@ class TrainingDetailView(ScopedDetailView):
 
     def post(self, request, *args, **kwargs):
         t = self.get_object()
+        if request.POST.get("action") == "certificates":
+            try:
+                n = services.issue_training_certificates(t, actor=request.user)
+                messages.success(request, f"已颁发结业证书 {n} 份。")
+            except ServiceError as exc:
+                messages.error(request, exc.message)
+            return redirect("staff:training", pk=t.pk)
         profiles = list(StaffProfile.objects.visible_to(request.user).filter(pk__in=request.POST.getlist("profiles")))
         try:
             n = services.record_attendance(t, profiles, actor=request.user)

@@ -58,3 +58,33 @@ def test_workbench_card(cast, client):
     assert todays_events_widget(R)["value"] == 0
     R.user = cast.portal_a1
     assert todays_events_widget(R) is None
+
+
+def test_portal_pages_for_each_course_kind(cast, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yunjiao.education import services
+    from yunjiao.education.tests.conftest import fake_mp4
+
+    made = [
+        services.create_course(actor=cast.officer_a1, org=cast.town_a1, title="图文课", kind="richtext",
+                               category="moral", hours=1, body_html="<p>孝老爱亲</p>", required=False),
+        services.create_course(actor=cast.officer_a1, org=cast.town_a1, title="PDF课", kind="pdf",
+                               category="employment", hours=1, pdf=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF")),
+        services.create_course(actor=cast.officer_a1, org=cast.town_a1, title="视频课", kind="video",
+                               category="skills", hours=1, video=fake_mp4(), duration_seconds=60),
+    ]
+    for c in made:
+        services.publish_course(c, actor=cast.officer_a1)
+    client.force_login(cast.portal_a1)
+    listing = client.get(reverse("education:m_courses")).content.decode()
+    assert listing.index("PDF课") < listing.index("选修课程") < listing.index("图文课")
+    for c in made:
+        page = client.get(reverse("education:m_course", args=[c.pk])).content.decode()
+        assert c.title in page and "学习进度" in page
+    assert "孝老爱亲" in client.get(reverse("education:m_course", args=[made[0].pk])).content.decode()
+    pdf = client.get(reverse("education:m_media", args=[made[1].pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    client.force_login(cast.county_a_officer)
+    for c in made:
+        assert client.get(reverse("education:course", args=[c.pk])).status_code == 200

@@ -177,6 +177,9 @@ def test_training_person_times_per_person_and_org(cast, client):
     assert "培训 <b>5</b> 人次" in client.get(reverse("staff:training_report"), {"year": 2026}).content.decode()
     resp = client.get(reverse("staff:training_report"), {"year": 2026, "export": "xlsx"})
     assert resp.status_code == 200
+    client.post(reverse("staff:training", args=[t2.pk]), {"action": "certificates"})
+    numbers = sorted(t2.attendances.values_list("certificate_number", flat=True))
+    assert len(numbers) == 2 and numbers[0].endswith("0001号") and numbers[1].endswith("0002号")
     with pytest.raises(ServiceError, match="结束日期"):
         services.create_training(actor=cast.city_admin, org=cast.city, title="x", start_date=date(2026, 5, 2),
                                  end_date=date(2026, 5, 1), hours=1, organiser="市局", mode="go_out")
