@@ -226,6 +226,8 @@ class Attendance(models.Model):
                                      related_name="+")
     method = models.CharField("签到方式", max_length=16, blank=True)
     duplicate_count = models.PositiveSmallIntegerField("重复签到次数", default=0)
+    face_challenge = models.JSONField("人脸签到动作", default=list, blank=True)
+    face_scores = models.JSONField("人脸签到比对结果", default=dict, blank=True)
     hours = models.DecimalField("计入时长", max_digits=5, decimal_places=2, default=0)
 
     objects = SubjectRowQuerySet.as_manager()

@@ -514,6 +514,57 @@ def sign_in(event: Event, subject: Subject, *, actor, method: str = "officer", a
     return att, f"{subject.name} 签到成功。"
 
 
+def begin_face_sign_in(event: Event, subject: Subject, *, actor) -> dict:
+    """On-site sign-in by face (officer's phone or the centre's kiosk page): issue a liveness challenge kept
+    on the attendance row; or say clearly that face verification is unavailable."""
+    _require_officer(actor)
+    if actor is not SYSTEM and not can_see(actor, subject):
+        raise NotAllowed("该矫正对象不在您的管辖范围内。")
+    backend = face_backend()
+    if backend is None:
+        return {"available": False, "message": "人脸核验功能在本系统中不可用（未安装信息化核查的人脸模块），"
+                                               "请改用人工核对身份后签到。"}
+    if backend["active_enrolment"](subject) is None:
+        return {"available": False, "message": f"{subject.name} 尚未登记人脸，请人工核对身份后签到。"}
+    challenge = list(backend["random_challenge"]())
+    with transaction.atomic():
+        att, _ = Attendance.objects.select_for_update().get_or_create(event=event, subject=subject)
+        att.face_challenge = challenge
+        att.save(update_fields=["face_challenge"])
+    return {"available": True, "challenge": challenge, "text": backend["challenge_text"](challenge)}
+
+
+def face_sign_in(event: Event, subject: Subject, *, actor, frames: list[bytes], capture_times: list[float]
+                 ) -> tuple[Attendance, str]:
+    """Verify the burst with the check-in verifier against the issued challenge, then sign in."""
+    _require_officer(actor)
+    backend = face_backend()
+    if backend is None:
+        raise ServiceError("人脸核验功能不可用，请人工核对身份后签到。", code="face_unavailable")
+    att = Attendance.objects.filter(event=event, subject=subject).first()
+    if att is None or not att.face_challenge:
+        raise ServiceError("请先点击“人脸签到”获取动作提示。", code="no_challenge")
+    enrolment = backend["active_enrolment"](subject)
+    if enrolment is None:
+        raise ServiceError(f"{subject.name} 尚未登记人脸。", code="not_enrolled")
+    try:
+        result = backend["verify_burst"](frames, capture_times, list(att.face_challenge), enrolment.templates())
+    except backend["rejected"] as exc:
+        raise ServiceError(f"{exc.reason}请重新拍摄。", code=exc.code)
+    scores = result.as_dict()
+    with transaction.atomic():
+        locked = Attendance.objects.select_for_update().get(pk=att.pk)
+        locked.face_challenge = []
+        locked.face_scores = _small(scores)
+        locked.save(update_fields=["face_challenge", "face_scores"])
+        audit.record(actor, Action.UPDATE, locked, subject=subject, data={"scores": _small(scores)},
+                     summary=f"人脸签到{'通过' if result.passed else '未通过'}：{event.topic}")
+    if not result.passed:
+        reasons = "；".join(scores.get("reasons") or []) or "人脸比对未通过"
+        raise ServiceError(f"人脸签到未通过（{reasons}），请重试或人工核对身份。", code="face_failed")
+    return sign_in(event, subject, actor=actor, method="face")
+
+
 def close_event(event: Event, *, actor) -> dict:
     """End attendance: credit hours to those present; the expected who did not come become anomalies."""
     if actor is not SYSTEM:

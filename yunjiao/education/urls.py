@@ -12,6 +12,7 @@ urlpatterns = [
     path("events/", views.EventListView.as_view(), name="events"),
     path("events/new/", views.EventCreateView.as_view(), name="event_new"),
     path("events/<int:pk>/", views.EventDetailView.as_view(), name="event"),
+    path("events/<int:pk>/face/", views.EventFaceSignInView.as_view(), name="event_face"),
     path("hours/", views.HoursReportView.as_view(), name="report"),
     path("hours/standards/", views.LevelHoursView.as_view(), name="standards"),
     path("subjects/<int:pk>/", views.SubjectEducationTabView.as_view(), name="subject_tab"),

@@ -225,6 +225,31 @@ class EventDetailView(ScopedDetailView):
         return redirect("education:event", pk=event.pk)
 
 
+class EventFaceSignInView(LoginRequiredView, ScopedObjectMixin):
+    """JSON: step=begin → challenge (or 'unavailable'); step=submit with JPEG frames → verify and sign in."""
+
+    model = Event
+    roles = OFFICERS
+
+    def post(self, request, pk):
+        event = self.get_scoped_object(pk)
+        subject = Subject.objects.visible_to(request.user).filter(pk=request.POST.get("subject") or 0).first()
+        if subject is None:
+            return JsonResponse({"error": "请选择要签到的矫正对象。"}, status=400)
+        try:
+            if request.POST.get("step") == "submit":
+                frames = [f.read() for f in request.FILES.getlist("frames")]
+                times = [float(x) for x in request.POST.get("capture_times", "").split(",") if x]
+                _att, msg = services.face_sign_in(event, subject, actor=request.user, frames=frames,
+                                                  capture_times=times)
+                return JsonResponse({"ok": True, "message": msg})
+            return JsonResponse(services.begin_face_sign_in(event, subject, actor=request.user))
+        except ServiceError as exc:
+            return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status)
+        except ValueError:
+            return JsonResponse({"error": "人脸数据格式错误，请重试。"}, status=400)
+
+
 # --- officer: hours ---------------------------------------------------------------------------------
 
 class HoursReportView(LoginRequiredView, TemplateView):

@@ -183,3 +183,51 @@ def test_api_scoping(cast, api_client):
     api_client.force_authenticate(cast.officer_b1)
     assert api_client.get(f"/api/v1/education/monthly/{row.pk}/").status_code == 404
     assert len(api_client.get("/api/v1/education/monthly/").json()["results"]) == 1
+
+
+def test_face_sign_in_uses_the_checkin_verifier(cast, client, monkeypatch):
+    class Result:
+        def __init__(self, ok):
+            self.passed = ok
+
+        def as_dict(self):
+            return {"outcome": "pass" if self.passed else "mismatch", "reasons": [] if self.passed else ["不是本人"],
+                    "best_match": 0.7 if self.passed else 0.1}
+
+    class Enrolment:
+        def templates(self):
+            return ["tpl"]
+
+    outcome = {"ok": False, "challenge": None}
+
+    def verify_burst(frames, times, challenge, templates):
+        outcome["challenge"] = challenge
+        return Result(outcome["ok"])
+
+    monkeypatch.setattr(services, "face_backend", lambda: {
+        "verify_burst": verify_burst, "active_enrolment": lambda s: Enrolment(), "rejected": ValueError,
+        "random_challenge": lambda: ["nod"], "challenge_text": lambda c: "点头"})
+    event = _event(cast, [cast.subject_a1])
+    client.force_login(cast.officer_a1)
+    url = reverse("education:event_face", args=[event.pk])
+    assert client.post(url, {"subject": cast.subject_a1.pk, "step": "begin"}).json()["text"] == "点头"
+    r = client.post(url, {"subject": cast.subject_a1.pk, "step": "submit", "capture_times": "0,0.2"})
+    assert r.status_code == 400 and "不是本人" in r.json()["error"]
+    assert outcome["challenge"] == ["nod"]
+    with pytest.raises(ServiceError, match="获取动作提示"):  # a challenge is used once
+        services.face_sign_in(event, cast.subject_a1, actor=cast.officer_a1, frames=[], capture_times=[])
+    client.post(url, {"subject": cast.subject_a1.pk, "step": "begin"})
+    outcome["ok"] = True
+    r = client.post(url, {"subject": cast.subject_a1.pk, "step": "submit", "capture_times": "0,0.2"}).json()
+    assert r["ok"] and "签到成功" in r["message"]
+    att = event.attendances.get()
+    assert att.status == AttendanceStatus.PRESENT and att.method == "face" and att.face_scores["best_match"] == 0.7
+    client.force_login(cast.officer_b1)
+    assert client.post(url, {"subject": cast.subject_a1.pk, "step": "begin"}).status_code == 404
+
+
+def test_face_sign_in_reports_unavailable_verifier(cast, monkeypatch):
+    monkeypatch.setattr(services, "face_backend", lambda: None)
+    event = _event(cast, [cast.subject_a1])
+    r = services.begin_face_sign_in(event, cast.subject_a1, actor=cast.officer_a1)
+    assert r["available"] is False and "不可用" in r["message"]
