@@ -170,6 +170,7 @@ def build_meeting_pack_docx(meeting: RiskMeeting) -> bytes:
         doc.add_paragraph(f"召开日期：{meeting.held_on}    参会人员：{meeting.attendees or '—'}")
         for line in meeting.minutes.splitlines():
             doc.add_paragraph(line)
+    if meeting.decisions.exists():
         table("八、决定事项", ["对象", "决定事项", "责任人/单位", "完成时限"],
               [(d.subject.name if d.subject else "—", d.text, d.responsible, d.due_date or "—")
                for d in meeting.decisions.select_related("subject")])
