@@ -182,8 +182,8 @@ def _notify(o: DispatchOrder, code: str, actor) -> None:
     else:
         users = list(officers_of(o.requesting_org, REQUESTER_ROLES))
     if users:
-        transaction.on_commit(lambda: notify(users, title=title, body=f"对象：{o.subject.name}；地点：{o.place}",
-                                             link=link, category="dispatch", actor=actor))
+        notify(users, title=title, body=f"对象：{o.subject.name}；地点：{o.place}", link=link, category="dispatch",
+               actor=actor)
 
 
 def attach(order: DispatchOrder, *, actor, upload) -> DispatchAttachment:
@@ -260,8 +260,7 @@ def remind_overdue(*, now: datetime | None = None) -> int:
             users = list(User.objects.filter(role="police_liaison", org=o.liaison_org, is_active=True))
             users += list(officers_of(o.requesting_org, REQUESTER_ROLES))
             link = reverse("dispatch:detail", args=[o.pk])
-            transaction.on_commit(lambda u=users, o=o, w=what, link=link: notify(
-                u, title=f"用警派单 {o.number} 已超过{w}时限", body=f"对象：{o.subject.name}；地点：{o.place}",
-                link=link, category="dispatch"))
+            notify(users, title=f"用警派单 {o.number} 已超过{what}时限", body=f"对象：{o.subject.name}；地点：{o.place}",
+                   link=link, category="dispatch")
         n += 1
     return n

@@ -77,7 +77,7 @@ def test_whole_life_with_audit_events_and_notifications(cast):
 
 def test_refusals_are_raised_in_chinese(cast):
     o = make_order(cast)
-    with pytest.raises(NotAllowed, match="申请单位"):
+    with pytest.raises(NotAllowed, match="未找到该派单"):
         services.fire(o, "submit", actor=cast.police_a)  # police cannot even see a draft
     services.fire(o, "submit", actor=cast.officer_a1)
     with pytest.raises(NotAllowed, match="警务联络室"):
@@ -126,10 +126,9 @@ def test_police_liaison_sees_only_subjects_of_their_orders(client, cast):
     # the API too
     client.force_login(cast.police_a)
     r = client.get("/api/v1/subjects/")
-    if r.status_code == 200:
-        body = r.json()
-        ids = {row["id"] for row in (body["results"] if isinstance(body, dict) else body)}
-        assert ids == {cast.subject_a1.pk}
+    assert r.status_code in (200, 403)
+    if r.status_code == 200:  # the subjects API may be for officers only; if it answers, it is scoped
+        assert {row["id"] for row in r.json()["results"]} == {cast.subject_a1.pk}
     ids = {row["id"] for row in client.get("/api/v1/dispatch/orders/").json()["results"]}
     assert ids == {o.pk}
 
