@@ -13,7 +13,7 @@ class DispatchConfig(AppConfig):
         from yunjiao.core.menu import MenuItem, register
         from yunjiao.core.scoping import register_grant
         from yunjiao.core.views_workbench import register_widget
-        from yunjiao.dispatch import services
+        from yunjiao.dispatch import jobs, services  # noqa: F401  (jobs: the consumer autodiscovers only tasks.py)
         from yunjiao.dispatch.models import DispatchOrder
 
         register(MenuItem(label="派单用警", url_name="dispatch:list", icon="🚓", order=36, group="风险管控",

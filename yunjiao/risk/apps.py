@@ -17,7 +17,7 @@ class RiskConfig(AppConfig):
         from yunjiao.core.menu import MenuItem, register
         from yunjiao.core.scoping import register_grant
         from yunjiao.core.views_workbench import register_widget
-        from yunjiao.risk import warnings
+        from yunjiao.risk import jobs, warnings  # noqa: F401  (jobs: the consumer autodiscovers only tasks.py)
         from yunjiao.risk.models import Warning
 
         register(MenuItem(label="预警看板", url_name="risk:board", icon="🚨", order=31, group="风险管控",

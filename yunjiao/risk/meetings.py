@@ -110,6 +110,14 @@ def add_decision(meeting: RiskMeeting, *, actor, text: str, subject: Subject | N
     return d
 
 
+def export_meeting_pack(meeting: RiskMeeting, *, actor) -> bytes:
+    """The Word document for download; the export is recorded (it names subjects and their risk reasons)."""
+    data = build_meeting_pack_docx(meeting)
+    with transaction.atomic():
+        audit.record(actor, Action.EXPORT, meeting, summary=f"导出矫情分析会材料：{meeting.title}")
+    return data
+
+
 def build_meeting_pack_docx(meeting: RiskMeeting) -> bytes:
     """The meeting pack (and minutes/decisions once recorded) as a Word document."""
     from docx import Document

@@ -344,7 +344,7 @@ class MeetingDocxView(ScopedDetailView):
 
     def get(self, request, *args, **kwargs):
         m = self.get_object()
-        resp = HttpResponse(meetings.build_meeting_pack_docx(m),
+        resp = HttpResponse(meetings.export_meeting_pack(m, actor=request.user),
                             content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
         resp["Content-Disposition"] = f"attachment; filename=risk-meeting-{m.pk}.docx"
         return resp

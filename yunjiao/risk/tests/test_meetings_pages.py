@@ -95,6 +95,7 @@ def test_meeting_pages_and_docx_download(client, prepared):
     assert MeetingDecision.objects.get().subject == cast.subject_a2
     r = client.get(reverse("risk:meeting_docx", args=[m.pk]))
     assert r["Content-Type"].startswith("application/vnd.openxmlformats") and "加强教育" in docx_text(r.content)
+    assert AuditRecord.objects.filter(action="export", object_type="risk.RiskMeeting", object_id=str(m.pk)).exists()
     assert_hidden(client, cast.county_b_officer, reverse("risk:meeting", args=[m.pk]))
     assert_hidden(client, cast.officer_b1, reverse("risk:meeting_docx", args=[m.pk]))
 

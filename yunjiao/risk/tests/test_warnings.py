@@ -186,3 +186,16 @@ def test_workbench_widget_counts_open_warnings(client, cast):
     other = make_user("police_b", "police_liaison", cast.county_b)
     client.force_login(other)
     assert client.get(reverse("risk:board")).status_code == 200
+
+
+def test_periodic_jobs_call_the_services(cast):
+    from yunjiao.dispatch.jobs import remind_overdue_orders
+    from yunjiao.risk.jobs import evaluate_key_subjects_daily, scan_warnings_job
+
+    a = anomalies.raise_anomaly(cast.subject_a1, kind="lost_contact", summary="失联",
+                                at=timezone.now() - timedelta(hours=13))
+    scan_warnings_job()  # huey runs immediately in tests
+    assert Warning.objects.get(anomaly=a).level == "yellow"
+    evaluate_key_subjects_daily()
+    assert cast.subject_a1.risk_proposals.filter(kind="key", new_value="yes").exists()
+    remind_overdue_orders()
