@@ -54,16 +54,27 @@ def default_ruleset() -> RuleSet:
     return rs
 
 
+def version_resolver():
+    """A function org_path -> governing active version, reading the rule sets once (for batch runs)."""
+    default = default_ruleset().active_version()
+    local = []
+    for v in RuleSetVersion.objects.filter(state=RuleSetVersion.State.ACTIVE, ruleset__org__isnull=False
+                                           ).select_related("ruleset__org"):
+        local.append((v.ruleset.org.path, v))
+    local.sort(key=lambda pv: -len(pv[0]))
+
+    def resolve(org_path: str) -> RuleSetVersion:
+        for path, v in local:
+            if org_path == path or org_path.startswith(path + "."):
+                return v
+        return default
+
+    return resolve
+
+
 def version_for(subject: Subject) -> RuleSetVersion:
     """The active version of the most local rule set that covers the subject's org."""
-    parts = subject.org_path.split(".")
-    prefixes = [".".join(parts[: i + 1]) for i in range(len(parts))]
-    best = None
-    for rs in RuleSet.objects.filter(org__path__in=prefixes).select_related("org"):
-        v = rs.active_version()
-        if v is not None and (best is None or len(rs.org.path) > len(best.ruleset.org.path)):
-            best = v
-    return best or default_ruleset().active_version()
+    return version_resolver()(subject.org_path)
 
 
 def ruleset_for_org(org: Org | None, *, actor) -> RuleSet:
@@ -206,12 +217,13 @@ def set_risk_factors(subject: Subject, *, actor, family_conflict: bool, mental_h
 
 # ------------------------------------------------------------------------------------------ evaluation
 
-def evaluate_subject(subject: Subject, *, today: date | None = None) -> list[Proposal]:
+def evaluate_subject(subject: Subject, *, today: date | None = None, version: RuleSetVersion | None = None
+                     ) -> list[Proposal]:
     """Evaluate one subject (as SYSTEM); keep one pending proposal per kind, replacing stale ones."""
     today = _today(today)
     if subject.status in (Status.DISCHARGED, Status.TERMINATED, Status.PENDING_INTAKE):
         return []
-    version = version_for(subject)
+    version = version or version_for(subject)
     facts = collect_facts(subject, today)
     ev, wanted = rules.proposals_for(version.config, facts)
     now = timezone.now()
@@ -241,12 +253,20 @@ def evaluate_subject(subject: Subject, *, today: date | None = None) -> list[Pro
     return created
 
 
-def evaluate_many(subjects, *, today: date | None = None) -> int:
+def evaluate_many(subjects, *, today: date | None = None, chunk: int = 200) -> int:
+    """Evaluate many subjects: one transaction per chunk (one commit, not one per subject), the governing
+    rule-set version looked up once per org."""
     n = 0
-    for s in subjects.iterator() if hasattr(subjects, "iterator") else subjects:
-        evaluate_subject(s, today=today)
-        n += 1
-    return n
+    resolve = version_resolver()
+    rows = subjects.iterator(chunk_size=chunk) if hasattr(subjects, "iterator") else iter(subjects)
+    while True:
+        batch = [s for _, s in zip(range(chunk), rows, strict=False)]
+        if not batch:
+            return n
+        with transaction.atomic():
+            for s in batch:
+                evaluate_subject(s, today=today, version=resolve(s.org_path))
+                n += 1
 
 
 def evaluate_all(*, today: date | None = None) -> int:
