@@ -199,3 +199,21 @@ def test_periodic_jobs_call_the_services(cast):
     evaluate_key_subjects_daily()
     assert cast.subject_a1.risk_proposals.filter(kind="key", new_value="yes").exists()
     remind_overdue_orders()
+
+
+def test_api_warning_act_and_proposal_decide(api_client, cast):
+    w = warnings.raise_warning(level="yellow", kind="other", title="接口预警", subject=cast.subject_a1, actor=SYSTEM)
+    api_client.force_authenticate(cast.officer_b1)
+    assert api_client.get(f"/api/v1/risk/warnings/{w.pk}/").status_code == 404
+    api_client.force_authenticate(cast.officer_a1)
+    r = api_client.post(f"/api/v1/risk/warnings/{w.pk}/act/", {"action": "acknowledge"}, format="json")
+    assert r.status_code == 200 and r.json()["state"] == "acknowledged"
+    r = api_client.post(f"/api/v1/risk/warnings/{w.pk}/act/", {"action": "close", "text": ""}, format="json")
+    assert r.status_code == 400 and "办结报告" in str(r.json())
+    services.evaluate_subject(cast.subject_a1)
+    p = cast.subject_a1.risk_proposals.get(state="pending", kind="level")
+    r = api_client.post(f"/api/v1/risk/proposals/{p.pk}/decide/", {"approve": False}, format="json")
+    assert r.status_code == 400 and "理由" in str(r.json())
+    r = api_client.post(f"/api/v1/risk/proposals/{p.pk}/decide/", {"approve": False, "reason": "再观察一个月"},
+                        format="json")
+    assert r.status_code == 200 and r.json()["state"] == "overridden"
