@@ -7,7 +7,7 @@ itself (Subject.is_key_subject / supervision_level + SupervisionLevelChange hist
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -165,16 +165,30 @@ def activate_version(version: RuleSetVersion, *, actor, today: date | None = Non
 
 # ------------------------------------------------------------------------------------------ facts
 
-def collect_facts(subject: Subject, today: date) -> rules.SubjectFacts:
-    since = today - timedelta(days=ANOMALY_WINDOW_DAYS)
-    anomalies = [(k, (today - timezone.localtime(t).date()).days, fa) for k, t, fa in
-                 Anomaly.objects.filter(subject=subject, last_seen_at__date__gte=since)
-                 .values_list("kind", "last_seen_at", "is_false_alarm")]
+class _Prefetched:
+    """The facts of a batch of subjects read in three queries instead of three per subject."""
+
+    def __init__(self, subject_ids, today: date):
+        since = today - timedelta(days=ANOMALY_WINDOW_DAYS)
+        self.anomalies: dict[int, list] = {i: [] for i in subject_ids}
+        for sid, k, t, fa in Anomaly.objects.filter(subject_id__in=subject_ids, last_seen_at__gte=_start_of(since)
+                                                   ).values_list("subject_id", "kind", "last_seen_at", "is_false_alarm"):
+            self.anomalies[sid].append((k, (today - timezone.localtime(t).date()).days, fa))
+        self.factors = {f.subject_id: f for f in RiskFactors.objects.filter(subject_id__in=subject_ids)}
+        self.lost = set(Anomaly.objects.filter(subject_id__in=subject_ids, kind="lost_contact", state__in=[
+            AnomalyState.OPEN, AnomalyState.ACKNOWLEDGED, AnomalyState.VERIFIED]).values_list("subject_id", flat=True))
+
+
+def _start_of(day: date):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def collect_facts(subject: Subject, today: date, prefetched: _Prefetched | None = None) -> rules.SubjectFacts:
+    pre = prefetched or _Prefetched([subject.pk], today)
+    anomalies = pre.anomalies.get(subject.pk, [])
     sanctions = adapters.sanctions_of(subject, today)
-    factors = RiskFactors.objects.filter(subject=subject).first()
-    lost = subject.status == Status.LOST_CONTACT or Anomaly.objects.filter(
-        subject=subject, kind="lost_contact", state__in=[AnomalyState.OPEN, AnomalyState.ACKNOWLEDGED,
-                                                         AnomalyState.VERIFIED]).exists()
+    factors = pre.factors.get(subject.pk)
+    lost = subject.status == Status.LOST_CONTACT or subject.pk in pre.lost
     started = subject.report_date or subject.period_start
     days_in = max(0, (today - started).days)
     incident_days = [d for _, d, fa in anomalies if not fa] + [d for _, d in sanctions]
@@ -217,20 +231,21 @@ def set_risk_factors(subject: Subject, *, actor, family_conflict: bool, mental_h
 
 # ------------------------------------------------------------------------------------------ evaluation
 
-def evaluate_subject(subject: Subject, *, today: date | None = None, version: RuleSetVersion | None = None
-                     ) -> list[Proposal]:
+def evaluate_subject(subject: Subject, *, today: date | None = None, version: RuleSetVersion | None = None,
+                     prefetched: _Prefetched | None = None) -> list[Proposal]:
     """Evaluate one subject (as SYSTEM); keep one pending proposal per kind, replacing stale ones."""
     today = _today(today)
     if subject.status in (Status.DISCHARGED, Status.TERMINATED, Status.PENDING_INTAKE):
         return []
     version = version or version_for(subject)
-    facts = collect_facts(subject, today)
+    facts = collect_facts(subject, today, prefetched)
     ev, wanted = rules.proposals_for(version.config, facts)
     now = timezone.now()
     created = []
     with transaction.atomic():
-        RiskAssessment.objects.update_or_create(subject=subject, defaults=dict(
-            version=version, score=ev.score, is_key=ev.is_key, reasons=ev.reasons, evaluated_at=now))
+        values = dict(version=version, score=ev.score, is_key=ev.is_key, reasons=ev.reasons, evaluated_at=now)
+        if not RiskAssessment.objects.filter(subject=subject).update(**values):
+            RiskAssessment.objects.create(subject=subject, **values)
         pending = {p.kind: p for p in Proposal.objects.select_for_update().filter(
             subject=subject, state=Proposal.State.PENDING)}
         wanted_by_kind = {p.kind: p for p in wanted}
@@ -263,9 +278,10 @@ def evaluate_many(subjects, *, today: date | None = None, chunk: int = 200) -> i
         batch = [s for _, s in zip(range(chunk), rows, strict=False)]
         if not batch:
             return n
+        pre = _Prefetched([s.pk for s in batch], _today(today))
         with transaction.atomic():
             for s in batch:
-                evaluate_subject(s, today=today, version=resolve(s.org_path))
+                evaluate_subject(s, today=today, version=resolve(s.org_path), prefetched=pre)
                 n += 1
 
 

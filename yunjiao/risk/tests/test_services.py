@@ -142,3 +142,20 @@ def test_change_supervision_by_system_is_audited(cast):
     s = Subject.objects.get(pk=cast.subject_a1.pk)
     assert s.is_key_subject and s.supervision_level == "normal"
     assert AuditRecord.objects.filter(subject_id=s.pk, actor_label="系统", summary="调整管控：测试").exists()
+
+
+def test_batch_evaluation_reads_facts_per_batch_not_per_subject(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(20):
+        s = make_subject(cast.town_a1, name=f"批量{i}")
+        anomalies.raise_anomaly(s, kind="checkin_missed", summary="未核查")
+    services.evaluate_all(today=TODAY)  # first run creates the proposals
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.evaluate_all(today=TODAY) == 23
+    per_subject = [q["sql"] for q in ctx.captured_queries if "risk_riskassessment" in q["sql"]
+                   or "risk_proposal" in q["sql"]]
+    assert len(per_subject) == 2 * 23  # one assessment update + one pending-proposal read each
+    assert sum("anomalies_anomaly" in q["sql"] for q in ctx.captured_queries) == 2  # per batch
+    assert len(ctx.captured_queries) <= 4 * 23 + 15
