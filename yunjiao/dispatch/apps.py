@@ -16,7 +16,7 @@ class DispatchConfig(AppConfig):
         from yunjiao.dispatch import jobs, services  # noqa: F401  (jobs: the consumer autodiscovers only tasks.py)
         from yunjiao.dispatch.models import DispatchOrder
 
-        register(MenuItem(label="派单用警", url_name="dispatch:list", icon="🚓", order=36, group="风险管控",
+        register(MenuItem(label="派单用警", url_name="dispatch:list", icon="▶", order=36, group="风险管控",
                           roles=frozenset({"city_admin", "city_officer", "county_head", "county_officer",
                                            "township_officer", "police_liaison"})))
         register(MenuItem(label="用警质效", url_name="dispatch:dashboard", icon="▥", order=37, group="风险管控",

@@ -105,3 +105,11 @@ class DispatchEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transition} {self.to_state}"
+
+    @property
+    def from_label(self) -> str:
+        return rules.STATES.get(self.from_state, "—")
+
+    @property
+    def to_label(self) -> str:
+        return rules.STATES.get(self.to_state, self.to_state)

@@ -20,7 +20,7 @@ class RiskConfig(AppConfig):
         from yunjiao.risk import jobs, warnings  # noqa: F401  (jobs: the consumer autodiscovers only tasks.py)
         from yunjiao.risk.models import Warning
 
-        register(MenuItem(label="预警看板", url_name="risk:board", icon="🚨", order=31, group="风险管控",
+        register(MenuItem(label="预警看板", url_name="risk:board", icon="◎", order=31, group="风险管控",
                           roles=OFFICERS | {"police_liaison"}))
         register(MenuItem(label="重点管控", url_name="risk:key_subjects", icon="★", order=32, group="风险管控",
                           roles=OFFICERS))
@@ -28,7 +28,7 @@ class RiskConfig(AppConfig):
                           roles=OFFICERS))
         register(MenuItem(label="矫情分析会", url_name="risk:meetings", icon="▤", order=34, group="风险管控",
                           roles=OFFICERS))
-        register(MenuItem(label="认定标准", url_name="risk:rulesets", icon="⚙", order=35, group="风险管控",
+        register(MenuItem(label="认定标准", url_name="risk:rulesets", icon="≡", order=35, group="风险管控",
                           roles=frozenset({"city_admin", "city_officer", "county_head"})))
         from yunjiao.subjects.views import register_tab
 

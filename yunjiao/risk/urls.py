@@ -5,7 +5,7 @@ from yunjiao.risk import views
 app_name = "risk"
 
 urlpatterns = [
-    path("", views.BoardView.as_view(), name="board"),
+    path("board/", views.BoardView.as_view(), name="board"),
     path("warnings/new/", views.WarningNewView.as_view(), name="warning_new"),
     path("warnings/<int:pk>/", views.WarningDetailView.as_view(), name="warning_detail"),
     path("key-subjects/", views.KeySubjectListView.as_view(), name="key_subjects"),
