@@ -211,3 +211,13 @@ def test_api_transition(api_client, cast):
     r = api_client.post(f"/api/v1/dispatch/orders/{o.pk}/transition/", {"transition": "evaluate", "score": 5},
                         format="json")
     assert r.status_code in (400, 403) and "申请单位" in str(r.json())
+
+
+def test_township_cannot_order_for_another_townships_subject_through_the_page(client, cast):
+    client.force_login(cast.officer_a1)
+    r = client.post(reverse("dispatch:new"), {
+        "subject": cast.subject_a2.pk, "order_type": "search", "urgency": "urgent", "place": "某地",
+        "requested_time": "2026-12-01T09:00", "officers_needed": "2", "submit_now": "1"})
+    assert r.status_code == 302 and not DispatchOrder.objects.exists()
+    page = client.get(r["Location"]).content.decode()
+    assert "不属于本单位管辖" in page
