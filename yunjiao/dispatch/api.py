@@ -14,7 +14,7 @@ class DispatchOrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = DispatchOrder
         fields = ["id", "number", "requesting_org", "liaison_org", "assigned_liaison", "subject", "subject_name",
-                  "anomaly", "case_ref", "order_type", "urgency", "place", "requested_time", "officers_needed",
+                  "anomaly", "case", "order_type", "urgency", "place", "requested_time", "officers_needed",
                   "description", "state", "state_label", "submitted_at", "accepted_at", "officers", "dispatched_at",
                   "on_site_at", "result", "completed_at", "score", "evaluation", "evaluated_at", "closing_reason",
                   "version"]

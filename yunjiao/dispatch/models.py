@@ -28,7 +28,8 @@ class DispatchOrder(models.Model):
                                 related_name="dispatch_orders")
     anomaly = models.ForeignKey("anomalies.Anomaly", verbose_name="关联异常", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="+")
-    case_ref = models.CharField("关联案件", max_length=64, blank=True)
+    case = models.ForeignKey("workflows.Case", verbose_name="关联案件", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="dispatch_orders")
     order_type = models.CharField("用警类型", max_length=24, choices=list(rules.ORDER_TYPES.items()))
     urgency = models.CharField("紧急程度", max_length=8, choices=list(rules.URGENCIES.items()), default="normal")
     place = models.CharField("地点", max_length=200)

@@ -71,7 +71,7 @@ def _next_number(at: datetime) -> str:
 
 def create_order(*, actor, subject: Subject, order_type: str, place: str, requested_time: datetime,
                  urgency: str = "normal", officers_needed: int = 2, description: str = "",
-                 anomaly: Anomaly | None = None, case_ref: str = "", assigned_liaison: User | None = None,
+                 anomaly: Anomaly | None = None, case=None, assigned_liaison: User | None = None,
                  now: datetime | None = None) -> DispatchOrder:
     if actor is SYSTEM or (not actor.is_superuser and actor.role not in REQUESTER_ROLES) or actor.org is None:
         raise NotAllowed("只有司法所或县(市、区)社区矫正机构工作人员可以申请用警。")
@@ -90,6 +90,11 @@ def create_order(*, actor, subject: Subject, order_type: str, place: str, reques
         errors.append("需要警力应为 1 到 50 人。")
     if errors:
         raise ServiceError("；".join(errors), code="validation")
+    if case is not None and (case.subject_id != subject.pk
+                             or not type(case).objects.visible_to(actor).filter(pk=case.pk).exists()):
+        raise ServiceError("关联案件不属于该矫正对象，或不在您的管辖范围内。", code="validation")
+    if anomaly is not None and anomaly.subject_id != subject.pk:
+        raise ServiceError("关联异常不属于该矫正对象。", code="validation")
     requesting = actor.org
     liaison_org = requesting.county() or subject.execution_org
     if assigned_liaison is not None and (assigned_liaison.role != "police_liaison"
@@ -99,7 +104,7 @@ def create_order(*, actor, subject: Subject, order_type: str, place: str, reques
     with transaction.atomic():
         order = DispatchOrder.objects.create(
             number=_next_number(at), requesting_org=requesting, org_path=requesting.path, liaison_org=liaison_org,
-            assigned_liaison=assigned_liaison, subject=subject, anomaly=anomaly, case_ref=case_ref[:64],
+            assigned_liaison=assigned_liaison, subject=subject, anomaly=anomaly, case=case,
             order_type=order_type, urgency=urgency, place=place.strip(), requested_time=requested_time,
             officers_needed=int(officers_needed), description=description.strip(), created_by=actor)
         DispatchEvent.objects.create(order=order, at=at, transition="create", from_state="", to_state="draft",

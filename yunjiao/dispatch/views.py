@@ -15,6 +15,7 @@ from yunjiao.core.views import ScopedDetailView, ScopedListView, ScopedTemplateV
 from yunjiao.dispatch import rules, services
 from yunjiao.dispatch.models import DispatchOrder
 from yunjiao.subjects.models import Subject
+from yunjiao.workflows.models import Case
 
 ALL = services.REQUESTER_ROLES | {"police_liaison"}
 
@@ -48,6 +49,8 @@ class OrderNewView(ScopedTemplateView):
         county = user.org.county() if user.org else None
         ctx["liaisons"] = User.objects.filter(role="police_liaison", org=county, is_active=True) if county else []
         ctx["selected"] = self.request.GET.get("subject", "")
+        ctx["cases"] = Case.objects.visible_to(user).filter(is_closed=False, subject__isnull=False).select_related(
+            "subject").order_by("-opened_at")[:200]
         return ctx
 
     def post(self, request, *args, **kwargs):
@@ -62,11 +65,14 @@ class OrderNewView(ScopedTemplateView):
             when = None
         liaison = User.objects.filter(pk=p.get("assigned_liaison") or 0, role="police_liaison").first() \
             if (p.get("assigned_liaison") or "").isdigit() else None
+        case = None
+        if (p.get("case") or "").isdigit():
+            case = Case.objects.visible_to(request.user).filter(pk=p["case"]).first()
         try:
             order = services.create_order(
                 actor=request.user, subject=subject, order_type=p.get("order_type", ""), urgency=p.get("urgency", ""),
                 place=p.get("place", ""), requested_time=when, officers_needed=int(p.get("officers_needed") or 0),
-                description=p.get("description", ""), case_ref=p.get("case_ref", ""), assigned_liaison=liaison)
+                description=p.get("description", ""), case=case, assigned_liaison=liaison)
             if p.get("submit_now") == "1":
                 services.fire(order, "submit", actor=request.user)
         except ServiceError as exc:

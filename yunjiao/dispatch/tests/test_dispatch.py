@@ -221,3 +221,19 @@ def test_township_cannot_order_for_another_townships_subject_through_the_page(cl
     assert r.status_code == 302 and not DispatchOrder.objects.exists()
     page = client.get(r["Location"]).content.decode()
     assert "不属于本单位管辖" in page
+
+
+def test_order_links_a_case_of_the_same_subject_only(cast):
+    from yunjiao.workflows.models import Case
+
+    case = Case.objects.create(process="coercive_measure", subject=cast.subject_a1, org_path=cast.subject_a1.org_path,
+                               state="draft", title="提请收监执行")
+    other = Case.objects.create(process="coercive_measure", subject=cast.subject_b1,
+                                org_path=cast.subject_b1.org_path, state="draft")
+    o = make_order(cast, order_type="committal_escort", case=case)
+    assert o.case == case and list(case.dispatch_orders.all()) == [o]
+    with pytest.raises(ServiceError, match="关联案件"):
+        make_order(cast, case=other)
+    foreign = anomalies.raise_anomaly(cast.subject_a2, kind="lost_contact", summary="失联")
+    with pytest.raises(ServiceError, match="关联异常"):
+        make_order(cast, anomaly=foreign)
