@@ -238,13 +238,14 @@ def issue_device_token(*, actor, device: Device) -> str:
 
 # --- tracker for one subject ----------------------------------------------------------------------------
 
-def tracker_for(subject, start: datetime, end: datetime, cfg: rules.GeofenceSettings | None = None):
+def tracker_for(subject, start: datetime, end: datetime, cfg: rules.GeofenceSettings | None = None,
+                catalog: engine.AreaCatalog | None = None):
     cfg = cfg or geofence_settings()
     margin = timedelta(minutes=max(cfg.window_grace_before_minutes, cfg.window_grace_after_minutes) + 1)
     windows = windows_for(subject, start - margin, end + margin)
     requires = Device.objects.filter(subject=subject, is_active=True).exists()
     ctx = engine.SubjectContext(str(subject.pk), home_keys_for(subject), windows, zones_for(subject), requires)
-    return engine.SubjectTracker(current_catalog(), ctx, cfg)
+    return engine.SubjectTracker(catalog or current_catalog(), ctx, cfg)
 
 
 def allowed_area_for(subject, at: datetime):
@@ -405,14 +406,15 @@ def ingest_fixes(fixes, *, device_token=None, actor=None, received_at: datetime 
         seen.add((dev, p[2]))
         by_subject[device.subject_id].append((device, *p[2:]))
     res.rejected.sort(key=lambda r: r["index"])
+    catalog = current_catalog() if by_subject else None
+    cfg = geofence_settings()
     for subject_id in sorted(by_subject):
-        _ingest_subject(by_subject[subject_id], now, res)
+        _ingest_subject(by_subject[subject_id], now, res, catalog, cfg)
     return res
 
 
-def _ingest_subject(rows, now, res: IngestResult):
+def _ingest_subject(rows, now, res: IngestResult, catalog, cfg):
     subject = rows[0][0].subject
-    cfg = geofence_settings()
     with transaction.atomic():
         GeofenceState.objects.get_or_create(subject=subject)
         state_row = GeofenceState.objects.select_for_update().get(subject=subject)
@@ -431,17 +433,22 @@ def _ingest_subject(rows, now, res: IngestResult):
         for system in set(systems.tolist()) - {coords.WGS84}:
             m = systems == system
             lon[m], lat[m] = coords.to_wgs84(lon[m], lat[m], system)
-        trk = tracker_for(subject, fresh[0][1], fresh[-1][1], cfg)
+        trk = tracker_for(subject, fresh[0][1], fresh[-1][1], cfg, catalog)
         engine.load_state(trk, state_row.state)
-        x, y = trk.projection.forward(lon, lat)
-        verdict, _ = trk.verdicts(t, x, y, acc)
-        verdict = np.where(acc <= cfg.max_usable_accuracy_m, verdict, -1)
         refs = [[r[0].device_id, float(t[k]), round(float(lon[k]), 7), round(float(lat[k]), 7), float(acc[k]), r[6],
-                 int(verdict[k])] for k, r in enumerate(fresh)]
+                 None] for k, r in enumerate(fresh)]
         events = trk.process(t, lon, lat, acc, refs)
+        # verdict per stored fix: -1 unusable (accuracy); None for late fixes older than the state (not judged)
+        verdict = []
+        for k, ref in enumerate(refs):
+            v = trk.last_verdicts.get(id(ref))
+            if v is not None and acc[k] > cfg.max_usable_accuracy_m:
+                v = -1
+            ref[6] = v
+            verdict.append(v)
         LocationFix.objects.bulk_create([
             LocationFix(device=r[0], subject=subject, time=r[1], lon=float(lon[k]), lat=float(lat[k]),
-                        accuracy=float(acc[k]), source=r[6], system=r[5], received_at=now, verdict=int(verdict[k]))
+                        accuracy=float(acc[k]), source=r[6], system=r[5], received_at=now, verdict=verdict[k])
             for k, r in enumerate(fresh)], ignore_conflicts=True, batch_size=1000)
         res.accepted += len(fresh)
         res.alerts += _persist_events(subject, events, cfg)
