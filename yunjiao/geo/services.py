@@ -199,14 +199,15 @@ def _epoch(dt: datetime | None):
     return None if dt is None else dt.timestamp()
 
 
+def _zone_rule(z: ExclusionZone) -> rules.Zone:
+    geom = shape(json.loads(z.geometry)) if z.shape == ExclusionZone.Shape.POLYGON else None
+    center = (z.center_lon, z.center_lat) if z.shape == ExclusionZone.Shape.CIRCLE else None
+    return rules.Zone(str(z.pk), geometry=geom, center=center, radius_m=z.radius_m, label=z.label,
+                      valid_from=_epoch(z.valid_from), valid_to=_epoch(z.valid_to))
+
+
 def zones_for(subject) -> list[rules.Zone]:
-    out = []
-    for z in ExclusionZone.objects.filter(subject=subject):
-        geom = shape(json.loads(z.geometry)) if z.shape == ExclusionZone.Shape.POLYGON else None
-        center = (z.center_lon, z.center_lat) if z.shape == ExclusionZone.Shape.CIRCLE else None
-        out.append(rules.Zone(str(z.pk), geometry=geom, center=center, radius_m=z.radius_m, label=z.label,
-                              valid_from=_epoch(z.valid_from), valid_to=_epoch(z.valid_to)))
-    return out
+    return [_zone_rule(z) for z in ExclusionZone.objects.filter(subject=subject)]
 
 
 # --- devices --------------------------------------------------------------------------------------------
@@ -406,55 +407,83 @@ def ingest_fixes(fixes, *, device_token=None, actor=None, received_at: datetime 
         seen.add((dev, p[2]))
         by_subject[device.subject_id].append((device, *p[2:]))
     res.rejected.sort(key=lambda r: r["index"])
-    catalog = current_catalog() if by_subject else None
-    cfg = geofence_settings()
-    for subject_id in sorted(by_subject):
-        _ingest_subject(by_subject[subject_id], now, res, catalog, cfg)
+    if by_subject:
+        _ingest_batch(by_subject, now, res, current_catalog(), geofence_settings())
     return res
 
 
-def _ingest_subject(rows, now, res: IngestResult, catalog, cfg):
-    subject = rows[0][0].subject
+def _zones_by_subject(subject_ids) -> dict:
+    out = defaultdict(list)
+    for z in ExclusionZone.objects.filter(subject_id__in=subject_ids):
+        out[z.subject_id].append(_zone_rule(z))
+    return out
+
+
+def _ingest_batch(by_subject: dict, now, res: IngestResult, catalog, cfg):
+    """One transaction for the batch, a fixed number of queries whatever the number of subjects: states
+    created/locked together (in subject order, so concurrent batches cannot deadlock), one existing-fix
+    check, one insert, one state update; the engine runs per subject in between."""
+    subject_ids = sorted(by_subject)
+    all_rows = [r for sid in subject_ids for r in by_subject[sid]]
     with transaction.atomic():
-        GeofenceState.objects.get_or_create(subject=subject)
-        state_row = GeofenceState.objects.select_for_update().get(subject=subject)
+        GeofenceState.objects.bulk_create([GeofenceState(subject_id=sid) for sid in subject_ids],
+                                          ignore_conflicts=True)
+        states = {st.subject_id: st for st in
+                  GeofenceState.objects.select_for_update().filter(subject_id__in=subject_ids).order_by("subject_id")}
         existing = set(LocationFix.objects.filter(
-            device__in={r[0].pk for r in rows}, time__in=[r[1] for r in rows]).values_list("device_id", "time"))
-        fresh = [r for r in rows if (r[0].pk, r[1]) not in existing]
-        res.duplicates += len(rows) - len(fresh)
-        if not fresh:
-            return
-        fresh.sort(key=lambda r: r[1])
-        t = np.array([r[1].timestamp() for r in fresh])
-        lon = np.array([r[2] for r in fresh], dtype=np.float64)
-        lat = np.array([r[3] for r in fresh], dtype=np.float64)
-        acc = np.array([r[4] for r in fresh], dtype=np.float64)
-        systems = np.array([r[5] for r in fresh])
-        for system in set(systems.tolist()) - {coords.WGS84}:
-            m = systems == system
-            lon[m], lat[m] = coords.to_wgs84(lon[m], lat[m], system)
-        trk = tracker_for(subject, fresh[0][1], fresh[-1][1], cfg, catalog)
-        engine.load_state(trk, state_row.state)
-        refs = [[r[0].device_id, float(t[k]), round(float(lon[k]), 7), round(float(lat[k]), 7), float(acc[k]), r[6],
-                 None] for k, r in enumerate(fresh)]
-        events = trk.process(t, lon, lat, acc, refs)
-        # verdict per stored fix: -1 unusable (accuracy); None for late fixes older than the state (not judged)
-        verdict = []
-        for k, ref in enumerate(refs):
-            v = trk.last_verdicts.get(id(ref))
-            if v is not None and acc[k] > cfg.max_usable_accuracy_m:
-                v = -1
-            ref[6] = v
-            verdict.append(v)
-        LocationFix.objects.bulk_create([
-            LocationFix(device=r[0], subject=subject, time=r[1], lon=float(lon[k]), lat=float(lat[k]),
+            device__in={r[0].pk for r in all_rows}, time__in=list({r[1] for r in all_rows}))
+            .values_list("device_id", "time"))
+        zones = _zones_by_subject(subject_ids)
+        new_fixes, changed = [], []
+        for sid in subject_ids:
+            rows = by_subject[sid]
+            fresh = [r for r in rows if (r[0].pk, r[1]) not in existing]
+            res.duplicates += len(rows) - len(fresh)
+            if not fresh:
+                continue
+            state_row = states[sid]
+            new_fixes += _evaluate_subject(fresh, state_row, zones.get(sid, []), now, res, catalog, cfg)
+            changed.append(state_row)
+        LocationFix.objects.bulk_create(new_fixes, ignore_conflicts=True, batch_size=2000)
+        if changed:
+            GeofenceState.objects.bulk_update(changed, ["state", "last_fix_at", "updated_at"])
+
+
+def _evaluate_subject(fresh, state_row, zones, now, res: IngestResult, catalog, cfg) -> list:
+    subject = fresh[0][0].subject
+    fresh.sort(key=lambda r: r[1])
+    t = np.array([r[1].timestamp() for r in fresh])
+    lon = np.array([r[2] for r in fresh], dtype=np.float64)
+    lat = np.array([r[3] for r in fresh], dtype=np.float64)
+    acc = np.array([r[4] for r in fresh], dtype=np.float64)
+    systems = np.array([r[5] for r in fresh])
+    for system in set(systems.tolist()) - {coords.WGS84}:
+        m = systems == system
+        lon[m], lat[m] = coords.to_wgs84(lon[m], lat[m], system)
+    margin = timedelta(minutes=max(cfg.window_grace_before_minutes, cfg.window_grace_after_minutes) + 1)
+    windows = windows_for(subject, fresh[0][1] - margin, fresh[-1][1] + margin)
+    ctx = engine.SubjectContext(str(subject.pk), home_keys_for(subject), windows, zones, True)
+    trk = engine.SubjectTracker(catalog, ctx, cfg)
+    engine.load_state(trk, state_row.state)
+    refs = [[r[0].device_id, float(t[k]), round(float(lon[k]), 7), round(float(lat[k]), 7), float(acc[k]), r[6],
+             None] for k, r in enumerate(fresh)]
+    events = trk.process(t, lon, lat, acc, refs)
+    # verdict per stored fix: -1 unusable (accuracy); None for late fixes older than the state (not judged)
+    verdict = []
+    for k, ref in enumerate(refs):
+        v = trk.last_verdicts.get(id(ref))
+        if v is not None and acc[k] > cfg.max_usable_accuracy_m:
+            v = -1
+        ref[6] = v
+        verdict.append(v)
+    res.accepted += len(fresh)
+    res.alerts += _persist_events(subject, events, cfg)
+    state_row.state = engine.dump_state(trk)
+    state_row.last_fix_at = fresh[-1][1]
+    state_row.updated_at = now
+    return [LocationFix(device=r[0], subject=subject, time=r[1], lon=float(lon[k]), lat=float(lat[k]),
                         accuracy=float(acc[k]), source=r[6], system=r[5], received_at=now, verdict=verdict[k])
-            for k, r in enumerate(fresh)], ignore_conflicts=True, batch_size=1000)
-        res.accepted += len(fresh)
-        res.alerts += _persist_events(subject, events, cfg)
-        state_row.state = engine.dump_state(trk)
-        state_row.last_fix_at = fresh[-1][1]
-        state_row.save(update_fields=["state", "last_fix_at", "updated_at"])
+            for k, r in enumerate(fresh)]
 
 
 def _evidence(refs) -> list:
