@@ -7,6 +7,8 @@ APP_PREFIXES = [
     ("accounts", "accounts/"),
     ("audit", "audit/"),
     ("subjects", "subjects/"),
+    ("anomalies", "anomalies/"),
+    ("notifications", "messages/"),
     ("workflows", "cases/"),
     ("documents", "documents/"),
     ("geo", "geo/"),
