@@ -153,8 +153,8 @@ _ALERT_HANDLERS: list = []
 
 
 def register_alert_handler(fn):
-    """fn(alert: GeofenceAlert, event: "opened"|"closed") called after commit — the anomaly lifecycle of the
-    check-in work registers here and may set alert.anomaly_ref."""
+    """fn(alert: GeofenceAlert, event: "opened"|"closed") called after commit (notifications, maps).  Every
+    new alert is also opened as an anomaly (yunjiao.anomalies) inside the same transaction."""
     _ALERT_HANDLERS.append(fn)
     return fn
 
@@ -505,6 +505,24 @@ def _dt(ts):
     return None if ts is None else datetime.fromtimestamp(ts, tz=UTC)
 
 
+ANOMALY_KINDS = {rules.RULE_EXIT: "boundary_exit", rules.RULE_ZONE: "prohibited_zone",
+                 rules.RULE_HEARTBEAT: "lost_contact"}
+
+
+def _hand_to_anomalies(subject, row: GeofenceAlert, alert: rules.Alert) -> None:
+    """Open the anomaly (open → acknowledged → verified → disposed) for a new geofence alert; each alert is
+    its own episode.  The GeofenceAlert keeps the full evidence and links to the anomaly."""
+    from yunjiao.anomalies.services import raise_anomaly
+
+    evidence = {"geofence_alert": row.pk, "rule": row.rule, "boundary_version": row.boundary_version,
+                "started_at": row.started_at.isoformat(), "fixes": row.evidence[:10]}
+    anomaly = raise_anomaly(subject, kind=ANOMALY_KINDS[alert.kind], summary=_SUMMARY[alert.kind],
+                            evidence=evidence, source="geo", episode=f"geofence-{row.pk}", related=row,
+                            at=row.opened_at)
+    row.anomaly_ref = str(anomaly.pk)
+    row.save(update_fields=["anomaly_ref"])
+
+
 def _persist_events(subject, events, cfg) -> list:
     opened = []
     params = {k: getattr(cfg, k) for k in ("near_band_m", "dwell_minutes", "dwell_fixes", "close_fixes",
@@ -521,6 +539,7 @@ def _persist_events(subject, events, cfg) -> list:
                 evidence=_evidence(a.evidence))
             a.detail["db_id"] = row.pk
             opened.append(row.pk)
+            _hand_to_anomalies(subject, row, a)
             audit.record(SYSTEM, Action.CREATE, row, subject=subject, summary=_SUMMARY[a.kind],
                          data={"rule": a.kind, "boundary": row.boundary_version})
             transaction.on_commit(lambda row=row: [h(row, "opened") for h in _ALERT_HANDLERS])
