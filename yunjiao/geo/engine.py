@@ -88,6 +88,7 @@ class SubjectTracker:
         self._zone_geoms = {z.zone_id: z.projected(self.projection) for z in ctx.zones}
         self._zones_by_id = {z.zone_id: z for z in ctx.zones}
         self.accepted: list = []  # refs released by the jump filter during the last process() call
+        self.last_verdicts: dict = {}  # id(ref) → verdict for the fixes evaluated by the last process() call
         for g in self._zone_geoms.values():
             shapely.prepare(g)
         self.jumps = rules.JumpFilter(settings)
@@ -155,6 +156,7 @@ class SubjectTracker:
         usable = acc <= self.settings.max_usable_accuracy_m
         self.stats["unusable"] += int((~usable).sum())
         verdict, labels = self.verdicts(t, x, y, acc)
+        self.last_verdicts = {id(r): int(v) for r, v in zip(refs, verdict, strict=True)}
         zone_states = {z.zone_id: rules.zone_states(self._zone_geoms[z.zone_id], x, y, acc, self.settings)
                        for z in self.ctx.zones}
         for i in range(len(t)):

@@ -153,8 +153,8 @@ _ALERT_HANDLERS: list = []
 
 
 def register_alert_handler(fn):
-    """fn(alert: GeofenceAlert, event: "opened"|"closed") called after commit — the anomaly lifecycle of the
-    check-in work registers here and may set alert.anomaly_ref."""
+    """fn(alert: GeofenceAlert, event: "opened"|"closed") called after commit (notifications, maps).  Every
+    new alert is also opened as an anomaly (yunjiao.anomalies) inside the same transaction."""
     _ALERT_HANDLERS.append(fn)
     return fn
 
@@ -199,14 +199,15 @@ def _epoch(dt: datetime | None):
     return None if dt is None else dt.timestamp()
 
 
+def _zone_rule(z: ExclusionZone) -> rules.Zone:
+    geom = shape(json.loads(z.geometry)) if z.shape == ExclusionZone.Shape.POLYGON else None
+    center = (z.center_lon, z.center_lat) if z.shape == ExclusionZone.Shape.CIRCLE else None
+    return rules.Zone(str(z.pk), geometry=geom, center=center, radius_m=z.radius_m, label=z.label,
+                      valid_from=_epoch(z.valid_from), valid_to=_epoch(z.valid_to))
+
+
 def zones_for(subject) -> list[rules.Zone]:
-    out = []
-    for z in ExclusionZone.objects.filter(subject=subject):
-        geom = shape(json.loads(z.geometry)) if z.shape == ExclusionZone.Shape.POLYGON else None
-        center = (z.center_lon, z.center_lat) if z.shape == ExclusionZone.Shape.CIRCLE else None
-        out.append(rules.Zone(str(z.pk), geometry=geom, center=center, radius_m=z.radius_m, label=z.label,
-                              valid_from=_epoch(z.valid_from), valid_to=_epoch(z.valid_to)))
-    return out
+    return [_zone_rule(z) for z in ExclusionZone.objects.filter(subject=subject)]
 
 
 # --- devices --------------------------------------------------------------------------------------------
@@ -238,13 +239,14 @@ def issue_device_token(*, actor, device: Device) -> str:
 
 # --- tracker for one subject ----------------------------------------------------------------------------
 
-def tracker_for(subject, start: datetime, end: datetime, cfg: rules.GeofenceSettings | None = None):
+def tracker_for(subject, start: datetime, end: datetime, cfg: rules.GeofenceSettings | None = None,
+                catalog: engine.AreaCatalog | None = None):
     cfg = cfg or geofence_settings()
     margin = timedelta(minutes=max(cfg.window_grace_before_minutes, cfg.window_grace_after_minutes) + 1)
     windows = windows_for(subject, start - margin, end + margin)
     requires = Device.objects.filter(subject=subject, is_active=True).exists()
     ctx = engine.SubjectContext(str(subject.pk), home_keys_for(subject), windows, zones_for(subject), requires)
-    return engine.SubjectTracker(current_catalog(), ctx, cfg)
+    return engine.SubjectTracker(catalog or current_catalog(), ctx, cfg)
 
 
 def allowed_area_for(subject, at: datetime):
@@ -405,49 +407,83 @@ def ingest_fixes(fixes, *, device_token=None, actor=None, received_at: datetime 
         seen.add((dev, p[2]))
         by_subject[device.subject_id].append((device, *p[2:]))
     res.rejected.sort(key=lambda r: r["index"])
-    for subject_id in sorted(by_subject):
-        _ingest_subject(by_subject[subject_id], now, res)
+    if by_subject:
+        _ingest_batch(by_subject, now, res, current_catalog(), geofence_settings())
     return res
 
 
-def _ingest_subject(rows, now, res: IngestResult):
-    subject = rows[0][0].subject
-    cfg = geofence_settings()
+def _zones_by_subject(subject_ids) -> dict:
+    out = defaultdict(list)
+    for z in ExclusionZone.objects.filter(subject_id__in=subject_ids):
+        out[z.subject_id].append(_zone_rule(z))
+    return out
+
+
+def _ingest_batch(by_subject: dict, now, res: IngestResult, catalog, cfg):
+    """One transaction for the batch, a fixed number of queries whatever the number of subjects: states
+    created/locked together (in subject order, so concurrent batches cannot deadlock), one existing-fix
+    check, one insert, one state update; the engine runs per subject in between."""
+    subject_ids = sorted(by_subject)
+    all_rows = [r for sid in subject_ids for r in by_subject[sid]]
     with transaction.atomic():
-        GeofenceState.objects.get_or_create(subject=subject)
-        state_row = GeofenceState.objects.select_for_update().get(subject=subject)
+        GeofenceState.objects.bulk_create([GeofenceState(subject_id=sid) for sid in subject_ids],
+                                          ignore_conflicts=True)
+        states = {st.subject_id: st for st in
+                  GeofenceState.objects.select_for_update().filter(subject_id__in=subject_ids).order_by("subject_id")}
         existing = set(LocationFix.objects.filter(
-            device__in={r[0].pk for r in rows}, time__in=[r[1] for r in rows]).values_list("device_id", "time"))
-        fresh = [r for r in rows if (r[0].pk, r[1]) not in existing]
-        res.duplicates += len(rows) - len(fresh)
-        if not fresh:
-            return
-        fresh.sort(key=lambda r: r[1])
-        t = np.array([r[1].timestamp() for r in fresh])
-        lon = np.array([r[2] for r in fresh], dtype=np.float64)
-        lat = np.array([r[3] for r in fresh], dtype=np.float64)
-        acc = np.array([r[4] for r in fresh], dtype=np.float64)
-        systems = np.array([r[5] for r in fresh])
-        for system in set(systems.tolist()) - {coords.WGS84}:
-            m = systems == system
-            lon[m], lat[m] = coords.to_wgs84(lon[m], lat[m], system)
-        trk = tracker_for(subject, fresh[0][1], fresh[-1][1], cfg)
-        engine.load_state(trk, state_row.state)
-        x, y = trk.projection.forward(lon, lat)
-        verdict, _ = trk.verdicts(t, x, y, acc)
-        verdict = np.where(acc <= cfg.max_usable_accuracy_m, verdict, -1)
-        refs = [[r[0].device_id, float(t[k]), round(float(lon[k]), 7), round(float(lat[k]), 7), float(acc[k]), r[6],
-                 int(verdict[k])] for k, r in enumerate(fresh)]
-        events = trk.process(t, lon, lat, acc, refs)
-        LocationFix.objects.bulk_create([
-            LocationFix(device=r[0], subject=subject, time=r[1], lon=float(lon[k]), lat=float(lat[k]),
-                        accuracy=float(acc[k]), source=r[6], system=r[5], received_at=now, verdict=int(verdict[k]))
-            for k, r in enumerate(fresh)], ignore_conflicts=True, batch_size=1000)
-        res.accepted += len(fresh)
-        res.alerts += _persist_events(subject, events, cfg)
-        state_row.state = engine.dump_state(trk)
-        state_row.last_fix_at = fresh[-1][1]
-        state_row.save(update_fields=["state", "last_fix_at", "updated_at"])
+            device__in={r[0].pk for r in all_rows}, time__in=list({r[1] for r in all_rows}))
+            .values_list("device_id", "time"))
+        zones = _zones_by_subject(subject_ids)
+        new_fixes, changed = [], []
+        for sid in subject_ids:
+            rows = by_subject[sid]
+            fresh = [r for r in rows if (r[0].pk, r[1]) not in existing]
+            res.duplicates += len(rows) - len(fresh)
+            if not fresh:
+                continue
+            state_row = states[sid]
+            new_fixes += _evaluate_subject(fresh, state_row, zones.get(sid, []), now, res, catalog, cfg)
+            changed.append(state_row)
+        LocationFix.objects.bulk_create(new_fixes, ignore_conflicts=True, batch_size=2000)
+        if changed:
+            GeofenceState.objects.bulk_update(changed, ["state", "last_fix_at", "updated_at"])
+
+
+def _evaluate_subject(fresh, state_row, zones, now, res: IngestResult, catalog, cfg) -> list:
+    subject = fresh[0][0].subject
+    fresh.sort(key=lambda r: r[1])
+    t = np.array([r[1].timestamp() for r in fresh])
+    lon = np.array([r[2] for r in fresh], dtype=np.float64)
+    lat = np.array([r[3] for r in fresh], dtype=np.float64)
+    acc = np.array([r[4] for r in fresh], dtype=np.float64)
+    systems = np.array([r[5] for r in fresh])
+    for system in set(systems.tolist()) - {coords.WGS84}:
+        m = systems == system
+        lon[m], lat[m] = coords.to_wgs84(lon[m], lat[m], system)
+    margin = timedelta(minutes=max(cfg.window_grace_before_minutes, cfg.window_grace_after_minutes) + 1)
+    windows = windows_for(subject, fresh[0][1] - margin, fresh[-1][1] + margin)
+    ctx = engine.SubjectContext(str(subject.pk), home_keys_for(subject), windows, zones, True)
+    trk = engine.SubjectTracker(catalog, ctx, cfg)
+    engine.load_state(trk, state_row.state)
+    refs = [[r[0].device_id, float(t[k]), round(float(lon[k]), 7), round(float(lat[k]), 7), float(acc[k]), r[6],
+             None] for k, r in enumerate(fresh)]
+    events = trk.process(t, lon, lat, acc, refs)
+    # verdict per stored fix: -1 unusable (accuracy); None for late fixes older than the state (not judged)
+    verdict = []
+    for k, ref in enumerate(refs):
+        v = trk.last_verdicts.get(id(ref))
+        if v is not None and acc[k] > cfg.max_usable_accuracy_m:
+            v = -1
+        ref[6] = v
+        verdict.append(v)
+    res.accepted += len(fresh)
+    res.alerts += _persist_events(subject, events, cfg)
+    state_row.state = engine.dump_state(trk)
+    state_row.last_fix_at = fresh[-1][1]
+    state_row.updated_at = now
+    return [LocationFix(device=r[0], subject=subject, time=r[1], lon=float(lon[k]), lat=float(lat[k]),
+                        accuracy=float(acc[k]), source=r[6], system=r[5], received_at=now, verdict=verdict[k])
+            for k, r in enumerate(fresh)]
 
 
 def _evidence(refs) -> list:
@@ -469,6 +505,24 @@ def _dt(ts):
     return None if ts is None else datetime.fromtimestamp(ts, tz=UTC)
 
 
+ANOMALY_KINDS = {rules.RULE_EXIT: "boundary_exit", rules.RULE_ZONE: "prohibited_zone",
+                 rules.RULE_HEARTBEAT: "lost_contact"}
+
+
+def _hand_to_anomalies(subject, row: GeofenceAlert, alert: rules.Alert) -> None:
+    """Open the anomaly (open → acknowledged → verified → disposed) for a new geofence alert; each alert is
+    its own episode.  The GeofenceAlert keeps the full evidence and links to the anomaly."""
+    from yunjiao.anomalies.services import raise_anomaly
+
+    evidence = {"geofence_alert": row.pk, "rule": row.rule, "boundary_version": row.boundary_version,
+                "started_at": row.started_at.isoformat(), "fixes": row.evidence[:10]}
+    anomaly = raise_anomaly(subject, kind=ANOMALY_KINDS[alert.kind], summary=_SUMMARY[alert.kind],
+                            evidence=evidence, source="geo", episode=f"geofence-{row.pk}", related=row,
+                            at=row.opened_at)
+    row.anomaly_ref = str(anomaly.pk)
+    row.save(update_fields=["anomaly_ref"])
+
+
 def _persist_events(subject, events, cfg) -> list:
     opened = []
     params = {k: getattr(cfg, k) for k in ("near_band_m", "dwell_minutes", "dwell_fixes", "close_fixes",
@@ -485,6 +539,7 @@ def _persist_events(subject, events, cfg) -> list:
                 evidence=_evidence(a.evidence))
             a.detail["db_id"] = row.pk
             opened.append(row.pk)
+            _hand_to_anomalies(subject, row, a)
             audit.record(SYSTEM, Action.CREATE, row, subject=subject, summary=_SUMMARY[a.kind],
                          data={"rule": a.kind, "boundary": row.boundary_version})
             transaction.on_commit(lambda row=row: [h(row, "opened") for h in _ALERT_HANDLERS])

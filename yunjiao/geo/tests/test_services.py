@@ -154,6 +154,11 @@ def test_real_exit_opens_one_alert_with_evidence_and_boundary_version(api_client
     assert a.opened_at - a.started_at >= timedelta(minutes=30)
     assert len(a.evidence) >= 3 and all(e["verdict"] == rules.OUTSIDE for e in a.evidence)
     assert a.parameters["dwell_minutes"] == 30
+    from yunjiao.anomalies.models import Anomaly
+
+    anomaly = Anomaly.objects.get(pk=int(a.anomaly_ref))
+    assert anomaly.kind == "boundary_exit" and anomaly.subject == cast.subject_a1
+    assert anomaly.evidence["geofence_alert"] == a.pk and anomaly.evidence["boundary_version"] == a.boundary_version
     assert AuditRecord.objects.filter(object_type="geo.GeofenceAlert", object_id=str(a.pk)).count() == 2
     assert set(LocationFix.objects.filter(subject=cast.subject_a1).values_list("verdict", flat=True)) >= {0, 2}
     # scoping: the alert is visible in 任城区, not in 兖州区
@@ -182,6 +187,9 @@ def test_exclusion_zone_entry_alerts_at_once(api_client, cast, device, token, bo
     assert r.json()["alerts_opened"]
     a = GeofenceAlert.objects.get()
     assert a.kind == rules.RULE_ZONE and a.zone == zone and a.opened_at == start + timedelta(minutes=5)
+    from yunjiao.anomalies.models import Anomaly
+
+    assert Anomaly.objects.get(pk=int(a.anomaly_ref)).kind == "prohibited_zone"
 
 
 def test_zone_needs_permission(cast, boundaries):
