@@ -226,3 +226,17 @@ EDUCATION_FACE_CHECKS = env_bool("EDUCATION_FACE_CHECKS", default=True)
 # Lockout is per username: a 司法所's officers usually share one NAT address, so locking an IP would lock
 # the whole office out.  axes warns about this choice; it is deliberate.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- location, geofences and MQTT (yunjiao/geo; engine parameters: geo.rules.GeofenceSettings) ----------
+GEOFENCE: dict = {}  # overrides of GeofenceSettings fields, e.g. {"band_m": 200, "dwell_minutes": 30}
+GEO_MAX_BATCH = env_int("GEO_MAX_BATCH", 1000)
+GEO_FUTURE_TOLERANCE_S = env_int("GEO_FUTURE_TOLERANCE_S", 300)
+GEO_RETENTION_DAYS = env_int("GEO_RETENTION_DAYS", 730)
+MQTT_HOST = env_str("MQTT_HOST", "127.0.0.1")
+MQTT_PORT = env_int("MQTT_PORT", 1883)
+MQTT_USERNAME = env_str("MQTT_USERNAME")
+MQTT_PASSWORD = env_str("MQTT_PASSWORD")
+
+# --- face verification (yunjiao/checkins/face/config.py holds the defaults from docs) -------------------
+FACE_VERIFICATION: dict = {}  # e.g. {"accept_threshold": 0.42, "review_threshold": 0.30}
+CHECKIN_CHALLENGE_SECONDS = env_int("CHECKIN_CHALLENGE_SECONDS", 120)
