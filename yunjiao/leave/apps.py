@@ -5,3 +5,14 @@ class LeaveConfig(AppConfig):
     name = "yunjiao.leave"
     label = "leave"
     verbose_name = "外出管理"
+
+    def ready(self):
+        from yunjiao.core.menu import MenuItem, register
+        from yunjiao.leave import jobs  # noqa: F401  (registers the periodic jobs)
+        from yunjiao.leave.services import on_leave_status
+        from yunjiao.workflows.services import register_status_source
+
+        register_status_source(on_leave_status)
+        register(MenuItem(label="外出管理", url_name="leave:list", icon="✈", order=40))
+        register(MenuItem(label="执行地变更", url_name="leave:transfers", icon="⇆", order=42))
+        register(MenuItem(label="外出请假", url_name="leave:portal_list", icon="✈", order=20, portal=True))

@@ -257,7 +257,7 @@ def derive_status(subject) -> str:
         base = Status.IN_CORRECTION
     else:
         base = subject.status
-        if base in (Status.TERMINATED, Status.DISCHARGED, Status.SUSPENDED):
+        if base in (Status.TERMINATED, Status.DISCHARGED, Status.SUSPENDED, Status.ON_LEAVE):
             base = Status.IN_CORRECTION  # the case that caused it was closed or withdrawn
     if base == Status.IN_CORRECTION:
         for source in _STATUS_SOURCES:
