@@ -80,24 +80,25 @@ def _add_months(day: date, n: int) -> date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _overlap(a: tuple[date, date], b: tuple[date, date]) -> int:
-    lo, hi = max(a[0], b[0]), min(a[1], b[1])
-    return max(0, (hi - lo).days + 1)
-
-
 def cumulative_days(start: date, end: date, others: Iterable[tuple[date, date]], *,
                     rules: LeaveRules = DEFAULT) -> int:
-    """Days away within the two months ending on this leave's last day: this leave + every other
-    approved leave or registered trip that falls into that window (counted once per day)."""
-    window = (_add_months(end, -rules.cumulative_window_months) + timedelta(days=1), end)
+    """The most days away in any two-month window that contains part of this leave: this leave plus
+    every other approved leave or registered trip (each day counted once)."""
     days: set[date] = set()
+    horizon = (_add_months(start, -rules.cumulative_window_months), _add_months(end, rules.cumulative_window_months))
     for s, e in [(start, end), *others]:
-        lo, hi = max(s, window[0]), min(e, window[1])
-        d = lo
+        d, hi = max(s, horizon[0]), min(e, horizon[1])
         while d <= hi:
             days.add(d)
             d += timedelta(days=1)
-    return len(days)
+    best = 0
+    window_end = start
+    while window_end <= _add_months(end, rules.cumulative_window_months):
+        window_start = _add_months(window_end, -rules.cumulative_window_months) + timedelta(days=1)
+        if window_start <= end:
+            best = max(best, sum(1 for d in days if window_start <= d <= window_end))
+        window_end += timedelta(days=1)
+    return best
 
 
 @dataclass(frozen=True)

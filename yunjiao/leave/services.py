@@ -184,7 +184,8 @@ def subject_step(leave: Leave, transition: str, *, actor, data=None, note: str =
     if transition not in SUBJECT_STEPS:
         raise NotAllowed("此步骤须由工作人员办理")
     with transaction.atomic():
-        case = wf.fire(leave.case, transition, actor=SYSTEM, data=data, note=f"本人手机端操作：{note}".strip("："))
+        current = Case.objects.get(pk=leave.case_id)
+        case = wf.fire(current, transition, actor=SYSTEM, data=data, note=f"本人手机端操作：{note}".strip("："))
         audit.record(actor, Action.UPDATE, leave, subject=leave.subject,
                      summary=f"本人办理外出步骤：{case.workflow.transition(transition).label}")
     return case

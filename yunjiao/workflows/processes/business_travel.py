@@ -37,3 +37,5 @@ WORKFLOW = register(Workflow(
         T("expire", "许可到期", S.ACTIVE, S.EXPIRED, SYSTEM, guards=(h.permit_expired,), automatic=True),
     ],
 ))
+
+WORKFLOW.record_backed = True  # steps read the business_travel row; table-driven tests in yunjiao/leave/tests

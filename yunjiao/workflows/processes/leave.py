@@ -80,3 +80,5 @@ WORKFLOW = register(Workflow(
           effects=(h.refer_for_sanction,), needs_note=True, style="danger"),
     ],
 ))
+
+WORKFLOW.record_backed = True  # steps read the leave row; table-driven tests in yunjiao/leave/tests
