@@ -26,6 +26,7 @@ class DisciplineRecord(models.Model):
     evidence = models.FileField("证据材料", upload_to="discipline/%Y/", blank=True)
     source_anomaly_id = models.BigIntegerField("来源异常", null=True, blank=True)
     decided_on = models.DateField("决定日期", null=True, blank=True)
+    delivered_on = models.DateField("送达日期", null=True, blank=True)
     corrected = models.BooleanField("已改正", default=False)
     corrected_on = models.DateField("改正确认日期", null=True, blank=True)
     author_org_path = models.CharField(max_length=64)

@@ -99,7 +99,7 @@ def gather_facts(subject, *, today: date | None = None) -> rules.Facts:
     from yunjiao.leave.models import Leave
 
     today = today or timezone.localdate()
-    delivered = DisciplineRecord.objects.filter(subject=subject, corrected=False, case__state="delivered")
+    delivered = DisciplineRecord.objects.filter(subject=subject, corrected=False, delivered_on__isnull=False)
     open_states = ["open", "acknowledged", "verified"]
     lost = (Anomaly.objects.filter(subject=subject, kind__in=["lost_contact", "report_overdue"], state__in=open_states)
             .order_by("first_seen_at").first())
