@@ -9,7 +9,7 @@ from django.utils import timezone
 from yunjiao.anomalies.models import Anomaly
 from yunjiao.audit.models import AuditRecord
 from yunjiao.core.actors import SYSTEM
-from yunjiao.core.errors import NotAllowed, NotFound
+from yunjiao.core.errors import NotAllowed, NotFound, ServiceError
 from yunjiao.leave import services
 from yunjiao.leave.models import Leave
 from yunjiao.subjects import choices as c
@@ -135,8 +135,9 @@ def test_reject_and_return_for_material(cast, apply):
     leave = apply(3)
     fire(leave, "request_material", cast.officer_a1, note="请补充医院证明")
     services.subject_step(leave, "resubmit", actor=cast.portal_a1)
-    with pytest.raises(Exception):
+    with pytest.raises(ServiceError) as exc:
         fire(leave, "reject", cast.officer_a1)  # a reason is required
+    assert "说明理由" in exc.value.message
     case = fire(leave, "reject", cast.officer_a1, note="事由不属实")
     assert case.state == "rejected" and case.records.last().note == "事由不属实"
 
