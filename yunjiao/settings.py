@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "yunjiao.audit",
     "yunjiao.subjects",
     "yunjiao.anomalies",
+    "yunjiao.notifications",
     "yunjiao.workflows",
     "yunjiao.documents",
     "yunjiao.geo",
@@ -214,6 +215,7 @@ LOGGING = {
 
 # --- feature settings (each app documents its own in .env.example) ---------
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
+SMS_GATEWAY_TOKEN = env_secret("SMS_GATEWAY_TOKEN", generate_bytes=0, production=False) if env_str("SMS_GATEWAY_TOKEN") or env_str("SMS_GATEWAY_TOKEN_FILE") else ""
 MAP_TILE_URL = env_str("MAP_TILE_URL")
 
 # Lockout is per username: a 司法所's officers usually share one NAT address, so locking an IP would lock

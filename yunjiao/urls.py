@@ -8,6 +8,7 @@ APP_PREFIXES = [
     ("audit", "audit/"),
     ("subjects", "subjects/"),
     ("anomalies", "anomalies/"),
+    ("notifications", "messages/"),
     ("workflows", "cases/"),
     ("documents", "documents/"),
     ("geo", "geo/"),

@@ -28,12 +28,15 @@ class PublicView(YunjiaoView):
 class LoginRequiredView(YunjiaoView):
     roles: set | frozenset | None = None  # None: any officer role
     portal: bool = False  # True: a page for the supervised person's own account
+    any_audience: bool = False  # True: officers and subjects alike (e.g. opening a message)
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if self.portal:
+        if self.any_audience:
+            pass
+        elif self.portal:
             if user.role != "subject":
                 raise PermissionDenied("此页面仅供社区矫正对象使用。")
         else:

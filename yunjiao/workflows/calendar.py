@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 try:  # the package is a declared dependency; a missing install must be visible, not silent
     import chinese_calendar as _cc
@@ -34,8 +35,10 @@ def calendar_years() -> tuple[int, int] | None:
     return min(constants.holidays).year, max(max(constants.holidays), max(constants.workdays)).year
 
 
+@lru_cache(maxsize=8192)
 def day_info(day: date) -> tuple[bool, bool]:
-    """(is this a working day, did we fall back to Monday–Friday for it)."""
+    """(is this a working day, did we fall back to Monday–Friday for it).  Cached: the data is static
+    for the life of the process (a package upgrade means a restart)."""
     if _cc is not None:
         try:
             return bool(_cc.is_workday(day)), False
@@ -124,3 +127,16 @@ def count_working_days(start: date, end: date) -> tuple[int, bool]:
         count += working
     return count, fell_back
 
+
+
+def coverage_warning(today: date, horizon_days: int = 60) -> str:
+    """A warning when deadlines counted from today (up to `horizon_days` ahead) may run past the
+    holiday data; "" when the data covers them."""
+    years = calendar_years()
+    if years is None:
+        return "未安装 chinesecalendar：工作日按周一至周五计算，法定节假日和调休未计入，请安装后核对期限。"
+    last = years[1]
+    if (today + timedelta(days=horizon_days)).year > last:
+        return (f"节假日数据需要更新：系统中的法定节假日和调休安排只到{last}年，"
+                f"{last + 1}年的期限暂按周一至周五计算，请升级 chinesecalendar 后核对期限。")
+    return ""

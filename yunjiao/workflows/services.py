@@ -363,6 +363,7 @@ def _raise_alert(case: Case, kind: str, *, actor) -> int:
         if created:
             audit.record(actor, AuditAction.OTHER, locked, subject=locked.subject, summary=message[:300],
                          data={"alert": kind, "due_at": locked.due_at})
+            _notify_responsible(locked, message, kind)
             if kind == CaseAlert.Kind.OVERDUE and locked.subject_id:
                 from yunjiao.anomalies.services import raise_anomaly
 
@@ -370,6 +371,26 @@ def _raise_alert(case: Case, kind: str, *, actor) -> int:
                               episode=f"case-{locked.pk}-{locked.due_at.isoformat()}", summary=message,
                               evidence={"case": locked.pk, "rule": locked.deadline_rule})
         return int(created)
+
+
+def responsible_users(case: Case):
+    """Active staff of the case's org and its county whose role has the next main step to do."""
+    from yunjiao.accounts.models import User
+
+    wf = case.workflow
+    roles = {r for t in wf.outgoing(case.state) if not t.automatic and t.style == "primary" for r in t.roles}
+    parts = case.org_path.split(".")
+    paths = [".".join(parts[: i + 1]) for i in range(1, len(parts))] or [case.org_path]
+    return User.objects.filter(is_active=True, role__in=roles, org__path__in=paths)
+
+
+def _notify_responsible(case: Case, message: str, kind: str) -> None:
+    from django.urls import reverse
+
+    from yunjiao.notifications.services import notify
+
+    notify(responsible_users(case), title=message[:120], link=reverse("workflows:case", args=[case.pk]),
+           category=f"deadline_{kind}")
 
 
 def open_due_discharges(*, actor=SYSTEM, today: date | None = None) -> list[Case]:

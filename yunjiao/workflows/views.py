@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from yunjiao.core.errors import ServiceError
 from yunjiao.core.views import LoginRequiredView, ScopedDetailView, ScopedListView, ScopedObjectMixin
+from yunjiao.workflows import calendar as wcal
 from yunjiao.workflows import diagrams, rules, services
 from yunjiao.workflows.engine import actions_for, all_workflows, get_workflow, start_reasons
 from yunjiao.workflows.models import Case, CaseAlert, RuleOverride
@@ -51,6 +52,7 @@ class TodoView(LoginRequiredView, TemplateView):
             case.due_soon = case.due_at is not None and not case.is_overdue and \
                 rules.reminder_day(case.due_at).date <= today
         ctx["items"] = items
+        ctx["calendar_warning"] = wcal.coverage_warning(today)
         ctx["alerts"] = CaseAlert.objects.visible_to(self.request.user).filter(
             resolved=False, case__is_closed=False).select_related("case")[:50]
         user = self.request.user
@@ -101,6 +103,9 @@ class CaseDetailView(ScopedDetailView):
         case = self.object
         wf = case.workflow
         records = list(case.records.all())
+        for r in records:
+            r.from_label = wf.state_label(r.from_state) if r.from_state else ""
+            r.to_label = wf.state_label(r.to_state)
         ctx["workflow"] = wf
         ctx["records"] = records
         ctx["actions"] = [{"action": a, "fields": form_fields(a.transition, user=self.request.user, case=case)}
@@ -239,6 +244,8 @@ class RulesView(LoginRequiredView, TemplateView):
         ctx["can_edit"] = user.is_superuser or user.role in services.OVERRIDE_ROLES
         ctx["overrides"] = RuleOverride.objects.select_related("org", "changed_by")
         ctx["roll_forward"] = services.roll_forward()
+        ctx["calendar_warning"] = wcal.coverage_warning(timezone.localdate())
+        ctx["calendar_years"] = wcal.calendar_years()
         if ctx["can_edit"]:
             from yunjiao.orgs.models import Org, OrgLevel
 

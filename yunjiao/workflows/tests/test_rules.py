@@ -155,3 +155,10 @@ def test_every_rule_of_domain_5_1_is_declared_with_basis():
 def test_add_months_clamps():
     assert rules.add_months(D(2026, 1, 31), 1) == D(2026, 2, 28)
     assert rules.add_months(D(2026, 11, 15), 3) == D(2027, 2, 15)
+
+
+def test_coverage_warning_when_deadlines_run_past_the_data():
+    first, last = wcal.calendar_years()
+    assert wcal.coverage_warning(D(last, 6, 1)) == ""
+    warning = wcal.coverage_warning(D(last, 11, 28))
+    assert "节假日数据需要更新" in warning and str(last + 1) in warning

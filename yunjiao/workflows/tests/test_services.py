@@ -202,6 +202,11 @@ def test_scanner_reminds_one_working_day_before_and_flags_overdue_once(cast):
     assert services.scan_deadlines(today=date(2026, 3, 6))["overdue"] == 0
     kinds = sorted(CaseAlert.objects.filter(case=case).values_list("kind", flat=True))
     assert kinds == ["overdue", "reminder"]
+    # the county staff who must assign the case get the messages; the townships do not
+    from yunjiao.notifications.models import Message
+
+    got = set(Message.objects.filter(category="deadline_overdue").values_list("recipient__username", flat=True))
+    assert got == {"county_a_officer", "county_a_head"}
 
 
 def test_reminder_before_a_holiday_comes_on_the_last_working_day(cast):

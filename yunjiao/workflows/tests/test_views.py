@@ -129,3 +129,19 @@ def test_api_transitions_get_and_post(api_client, cast):
     assert api_client.get(url).status_code == 404
     api_client.force_authenticate(cast.portal_a1)
     assert api_client.get(url).status_code == 403
+
+
+def test_subject_cases_tag(rf, cast):
+    from django.template import Context, Template
+
+    services.start_case("coercive_measure", actor=cast.officer_a1, subject=cast.subject_a1, data={
+        "measure": "bail", "start_date": timezone.localdate().isoformat(), "authority": "任城公安分局"})
+    request = rf.get("/")
+    request.user = cast.county_a_officer
+    html = Template("{% load workflow_tags %}{% subject_cases subject %}").render(
+        Context({"request": request, "subject": cast.subject_a1}))
+    assert "刑事强制措施" in html and "登记交付通知" in html
+    request.user = cast.county_b_officer
+    html = Template("{% load workflow_tags %}{% subject_cases subject %}").render(
+        Context({"request": request, "subject": cast.subject_a1}))
+    assert "暂无流程案件" in html
