@@ -10,9 +10,11 @@ class LeaveConfig(AppConfig):
         from yunjiao.core.menu import MenuItem, register
         from yunjiao.leave import jobs  # noqa: F401  (registers the periodic jobs)
         from yunjiao.leave.services import on_leave_status
+        from yunjiao.subjects.views import register_tab
         from yunjiao.workflows.services import register_status_source
 
         register_status_source(on_leave_status)
+        register_tab("leave", "外出与奖惩", "leave:subject_tab")
         register(MenuItem(label="外出管理", url_name="leave:list", icon="✈", order=40))
         register(MenuItem(label="执行地变更", url_name="leave:transfers", icon="⇆", order=42))
         register(MenuItem(label="外出请假", url_name="leave:portal_list", icon="✈", order=20, portal=True))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("transfers/", views.TransferListView.as_view(), name="transfers"),
     path("transfers/new/", views.TransferCreateView.as_view(), name="transfer_new"),
     path("transfers/<int:pk>/reply/", views.ConsultationReplyView.as_view(), name="transfer_reply"),
+    path("subject/<int:pk>/", views.SubjectTabView.as_view(), name="subject_tab"),
     path("m/", views.PortalLeaveListView.as_view(), name="portal_list"),
     path("m/new/", views.PortalLeaveCreateView.as_view(), name="portal_new"),
     path("m/<int:pk>/", views.PortalLeaveDetailView.as_view(), name="portal_detail"),

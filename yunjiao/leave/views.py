@@ -310,3 +310,26 @@ class PortalLeaveDetailView(LoginRequiredView, ScopedObjectMixin, TemplateView):
         else:
             messages.success(request, "已提交")
         return redirect("leave:portal_detail", pk=leave.pk)
+
+
+class SubjectTabView(ScopedDetailView):
+    """The subject page's 外出/奖惩 tab: leaves, trips, transfers, reward/sanction records, suggestions."""
+
+    model = Subject
+    template_name = "leave/subject_tab.html"
+    context_object_name = "subject"
+
+    def get_context_data(self, **kwargs):
+        from yunjiao.discipline.models import DisciplineRecord, MonthlyScore, Proposal
+
+        ctx = super().get_context_data(**kwargs)
+        user, s = self.request.user, self.object
+        ctx.update(
+            leaves=Leave.objects.visible_to(user).filter(subject=s).select_related("case"),
+            trips=Trip.objects.visible_to(user).filter(subject=s),
+            transfers=Transfer.objects.visible_to(user).filter(subject=s).select_related("case"),
+            records=DisciplineRecord.objects.visible_to(user).filter(subject=s).select_related("case"),
+            proposals=Proposal.objects.visible_to(user).filter(subject=s, state=Proposal.State.SUGGESTED),
+            scores=MonthlyScore.objects.visible_to(user).filter(subject=s)[:12],
+            windows=services.active_windows(s))
+        return ctx
