@@ -144,6 +144,12 @@ def refresh_proposals(subject, *, actor=SYSTEM, today: date | None = None) -> li
         except IntegrityError:
             continue
         created.append(p)
+    if created:
+        from yunjiao.leave.services import notify_officers
+
+        notify_officers(subject.township or subject.execution_org, title=f"处罚建议：{subject.name}",
+                        body="；".join(f"{p.get_measure_display()}（{p.grounds[0]['text']}）" for p in created),
+                        link="/discipline/")
     return created
 
 
@@ -247,6 +253,32 @@ def month_quantities(subject, month: date) -> dict[str, float | None]:
     }
 
 
+def score_items() -> tuple[rules.ScoreItem, ...]:
+    """settings.YUNJIAO_SCORE_ITEMS (list of {code, label, points, cap}) or the defaults in rules.py."""
+    from django.conf import settings
+
+    configured = getattr(settings, "YUNJIAO_SCORE_ITEMS", None)
+    if not configured:
+        return rules.DEFAULT_ITEMS
+    return tuple(rules.ScoreItem(i["code"], i["label"], float(i["points"]), i.get("cap"),
+                                 i.get("basis", "本地考核办法")) for i in configured)
+
+
+def previous_month(today: date | None = None) -> date:
+    first = (today or timezone.localdate()).replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+def compute_all_scores(month: date, *, actor=SYSTEM) -> int:
+    from yunjiao.subjects.models import Subject
+
+    n = 0
+    for subject in Subject.objects.active():
+        compute_monthly_score(subject, month, actor=actor)
+        n += 1
+    return n
+
+
 def compute_monthly_score(subject, month: date, *, actor) -> MonthlyScore:
     """(Re)compute the month's score from the recorded facts; officer adjustments are kept."""
     _check_officer(subject, actor)
@@ -255,7 +287,7 @@ def compute_monthly_score(subject, month: date, *, actor) -> MonthlyScore:
     with transaction.atomic():
         row = MonthlyScore.objects.select_for_update().filter(subject=subject, month=month).first()
         adjustments = [(a["points"], a["reason"]) for a in (row.adjustments if row else [])]
-        score = rules.score_month(quantities, adjustments=adjustments)
+        score = rules.score_month(quantities, items=score_items(), adjustments=adjustments)
         lines = [{"code": line.code, "label": line.label, "quantity": line.quantity, "points": line.points,
                   "note": line.note} for line in score.lines]
         before = {"total": row.total} if row else None

@@ -108,3 +108,11 @@ class ScoreView(LoginRequiredView):
         else:
             messages.success(request, "考核计分已保存")
         return redirect("discipline:list")
+
+
+def proposals_widget(request):
+    """Workbench card: sanction suggestions waiting for an officer's decision."""
+    from django.urls import reverse
+
+    n = Proposal.objects.visible_to(request.user).filter(state=Proposal.State.SUGGESTED).count()
+    return {"label": "待决定的处罚建议", "value": n, "url": reverse("discipline:list")} if n else None

@@ -15,6 +15,10 @@ class LeaveConfig(AppConfig):
 
         register_status_source(on_leave_status)
         register_tab("leave", "外出与奖惩", "leave:subject_tab")
+        from yunjiao.core.views_workbench import register_widget
+        from yunjiao.leave.views import out_now_widget
+
+        register_widget(out_now_widget)
         register(MenuItem(label="外出管理", url_name="leave:list", icon="✈", order=40))
         register(MenuItem(label="执行地变更", url_name="leave:transfers", icon="⇆", order=42))
         register(MenuItem(label="外出请假", url_name="leave:portal_list", icon="✈", order=20, portal=True))

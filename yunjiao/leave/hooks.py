@@ -109,6 +109,11 @@ def approve(case, data, actor):
     data["approved_start"] = leave.approved_start
     data["approved_end"] = leave.approved_end
     data["procuratorate_copy"] = required.procuratorate_copy
+    from yunjiao.leave.services import notify_subject
+
+    notify_subject(leave.subject, title="外出申请已批准",
+                   body=f"准予外出至{leave.destination_names}，{leave.approved_start}至{leave.approved_end}，"
+                        "请按时返回并到司法所销假", link=f"/leave/m/{leave.pk}/")
 
 
 def reject_extension(case, data, actor):
@@ -211,6 +216,16 @@ def external_only(case, user, data):
     if t is not None and t.in_system:
         return [f"新执行地“{t.to_county_name}”使用本系统，须由该县(区)社区矫正机构在系统内回复"]
     return []
+
+
+def notify_receiving_county(case, data, actor):
+    from yunjiao.leave.services import notify_officers
+
+    t = _transfer(case)
+    if t is not None and t.in_system:
+        notify_officers(t.to_county, title=f"执行地变更征求意见：{t.subject.name}",
+                        body=f"{t.from_county.name}拟将社区矫正对象{t.subject.name}变更至本地执行（新居住地：{t.new_address}），"
+                             "请核实后回复", link="/leave/transfers/")
 
 
 def reply_accepted(case, user, data):

@@ -36,6 +36,23 @@ def leave_rules() -> rules.LeaveRules:
 
 
 # ------------------------------------------------------------------ helpers
+def notify_officers(org, *, title: str, body: str = "", link: str = "") -> None:
+    from yunjiao.notifications.services import notify, officers_of
+
+    notify(officers_of(org, roles=OFFICER_ROLES), title=title, body=body, link=link, category="leave")
+
+
+def notify_subject(subject, *, title: str, body: str = "", link: str = "") -> None:
+    from yunjiao.accounts.models import User
+    from yunjiao.notifications.services import notify
+
+    notify(User.objects.filter(subject=subject, role="subject", is_active=True), title=title, body=body, link=link,
+           category="leave")
+
+
+OFFICER_ROLES = ("township_officer", "county_officer", "county_head")
+
+
 def _author_path(actor, subject) -> str:
     if actor is SYSTEM or getattr(actor, "role", "") == "subject" or not getattr(actor, "org_id", None):
         return subject.org_path
@@ -162,6 +179,9 @@ def apply_leave(subject, *, actor, idempotency_key: str, destination_codes, dest
             case.save(update_fields=["title"])
             leave.case = case
             leave.save(update_fields=["case"])
+            notify_officers(subject.township or subject.execution_org, title=f"新的外出申请：{subject.name}",
+                            body=f"{leave.destination_names}，{start}至{end}共{days}日；{authority.reason}",
+                            link=f"/cases/{case.pk}/")
             audit.record(actor, Action.CREATE, leave, subject=subject,
                          summary=f"外出申请：{leave.destination_names}，{start}至{end}共{days}日，{authority.reason}",
                          data={"idempotency_key": key, "cumulative_days": cumulative,

@@ -333,3 +333,12 @@ class SubjectTabView(ScopedDetailView):
             scores=MonthlyScore.objects.visible_to(user).filter(subject=s)[:12],
             windows=services.active_windows(s))
         return ctx
+
+
+def out_now_widget(request):
+    """Workbench card: subjects in scope who are away on an approved leave or overdue."""
+    qs = Leave.objects.visible_to(request.user).filter(approved_start__isnull=False, returned_at__isnull=True,
+                                                        case__state__in=["approved", "overdue", "ordered_to_return"])
+    from django.urls import reverse
+
+    return {"label": "外出中/逾期未归", "value": qs.count(), "url": reverse("leave:list")}

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from yunjiao.anomalies import services as anomalies
+from yunjiao.core.actors import SYSTEM
 from yunjiao.core.errors import NotFound, ServiceError
 from yunjiao.core.testing import make_subject
 from yunjiao.discipline import services
@@ -156,3 +157,12 @@ def test_monthly_score_from_facts_with_adjustment(cast):
     assert again.pk == row.pk and again.total == 93 and MonthlyScore.objects.count() == 1
     with pytest.raises(NotFound):
         services.compute_monthly_score(cast.subject_a1, TODAY(), actor=cast.officer_b1)
+
+
+def test_score_items_are_configurable(cast, settings):
+    settings.YUNJIAO_SCORE_ITEMS = [{"code": "admonition", "label": "训诫", "points": -15}]
+    sanction(cast, "admonition")
+    row = services.compute_monthly_score(cast.subject_a1, TODAY(), actor=cast.officer_a1)
+    assert [line["code"] for line in row.lines] == ["admonition"] and row.total == 85
+    assert services.previous_month(TODAY().replace(day=15)) == (TODAY().replace(day=1) - timedelta(days=1)).replace(day=1)
+    assert services.compute_all_scores(TODAY(), actor=SYSTEM) == 3

@@ -26,12 +26,17 @@ def fire(leave, name, actor, **kw):
 
 
 def test_short_leave_approved_by_township_widens_area_and_derives_status(cast, apply):
+    from yunjiao.notifications.models import Message
+
     leave = apply(7)
     assert leave.case.state == "township_review" and leave.required_level == "township"
+    assert Message.objects.filter(recipient=cast.officer_a1, title__contains="新的外出申请").exists()
+    assert not Message.objects.filter(recipient=cast.officer_a2).exists()
     assert leave.by_subject and leave.attachments.count() == 1
     fire(leave, "approve_township", cast.officer_a1)
     leave.refresh_from_db()
     assert leave.case.state == "approved" and leave.approved_end == leave.end_date
+    assert Message.objects.filter(recipient=cast.portal_a1, title="外出申请已批准").exists()
     assert leave.case.due_at == leave.end_date  # D10: 销假 on the last day
     inside = timezone.make_aware(datetime.combine(leave.start_date, time(10)))
     windows = services.active_windows(cast.subject_a1, inside)

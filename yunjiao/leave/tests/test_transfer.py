@@ -50,6 +50,9 @@ def test_transfer_moves_the_subject_and_visibility(cast, apply, client):
     assert "在系统内回复" in exc.value.reasons[0]
     assert_hidden(client, cast.county_b_officer, f"/subjects/{subject.pk}/")  # not theirs yet
     assert list(services.incoming_consultations(cast.county_b_officer)) == [t]
+    from yunjiao.notifications.models import Message
+
+    assert Message.objects.filter(recipient=cast.county_b_officer, title__contains="征求意见").exists()
     with pytest.raises(NotFound):
         services.reply_consultation(t, actor=cast.county_a_officer, reply="accept", township=cast.town_a1)
     with pytest.raises(ServiceError):

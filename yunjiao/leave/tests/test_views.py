@@ -91,3 +91,20 @@ def test_proposal_decision_page(cast, client):
     client.post(f"/discipline/proposals/{p.pk}/", {"decision": "dismiss", "note": "经核实系手机故障"})
     p.refresh_from_db()
     assert p.state == "dismissed" and p.decided_by == cast.officer_a1
+
+
+def test_workbench_cards(cast, apply, client):
+    leave = apply(3)
+    Leave.objects.filter(pk=leave.pk).update(approved_start=leave.start_date, approved_end=leave.end_date)
+    from yunjiao.workflows.models import Case
+
+    Case.objects.filter(pk=leave.case_id).update(state="approved")
+    Proposal.objects.create(subject=cast.subject_a1, measure="warning", fingerprint="w", grounds=[],
+                            author_org_path=cast.subject_a1.org_path)
+    client.force_login(cast.officer_a1)
+    page = client.get("/").content.decode()
+    assert "外出中/逾期未归" in page and "待决定的处罚建议" in page
+    client.force_login(cast.officer_b1)
+    page = client.get("/").content.decode()
+    assert "待决定的处罚建议" not in page
+
