@@ -25,3 +25,8 @@ def scan_unconfirmed_trips():
 @db_periodic_task(crontab(minute="15", hour="1"))
 def scan_transfer_reports():
     return services.scan_transfer_reports(actor=SYSTEM)
+
+
+@db_periodic_task(crontab(minute="20", hour="0"))
+def expire_permits():
+    return services.expire_permits(actor=SYSTEM)

@@ -227,11 +227,14 @@ def _window_bounds(start: date, end: date, grace_hours: int) -> tuple[datetime, 
             datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz) + timedelta(hours=grace_hours))
 
 
-def active_windows(subject, at: datetime | None = None) -> list[tuple[datetime, datetime, tuple[str, ...]]]:
-    """Approved leave and registered trip windows in force at `at` (grace included in `end`).
+def active_windows(subject, at: datetime | None = None, *, margin: timedelta = timedelta(0)
+                   ) -> list[tuple[datetime, datetime, tuple[str, ...]]]:
+    """Approved leave and registered trip windows in force at `at` (the configured return grace is
+    included in `end`; the geofence adds its own before/after grace, so `margin` lets it ask for windows
+    starting or ending within that distance of `at`).
 
     A leave counts from its approval until 销假 (an extension under review keeps the approved window);
-    a trip from its registration until its return or cancellation.
+    a trip from its registration until its return or cancellation.  Overdue leaves are not returned.
     """
     at = at or timezone.now()
     grace = leave_rules().return_grace_hours
@@ -241,11 +244,11 @@ def active_windows(subject, at: datetime | None = None) -> list[tuple[datetime, 
         start, end = _window_bounds(leave.approved_start, leave.approved_end, grace)
         if leave.case.state in ("overdue", "ordered_to_return"):
             continue  # overdue: the area is no longer widened (the anomaly is already raised)
-        if start <= at < end:
+        if start - margin <= at < end + margin:
             out.append((start, end, tuple(leave.destination_codes)))
     for trip in Trip.objects.filter(subject=subject, state__in=[Trip.State.REGISTERED, Trip.State.CONFIRMED]):
         start, end = _window_bounds(trip.start_date, trip.end_date, grace)
-        if start <= at < end:
+        if start - margin <= at < end + margin:
             out.append((start, end, tuple(trip.destination_codes)))
     return out
 
@@ -424,6 +427,19 @@ def close_trip(trip: Trip, *, actor, cancelled: bool = False) -> Trip:
         audit.record(actor, Action.UPDATE, trip, subject=trip.subject,
                      summary="取消经营性外出行程" if cancelled else "经营性外出行程返回")
     return trip
+
+
+def expire_permits(*, actor=SYSTEM, today: date | None = None) -> int:
+    """Standing permits past their validity → 已到期 (trips can no longer be registered)."""
+    today = today or timezone.localdate()
+    count = 0
+    for permit in BusinessTravelPermit.objects.filter(case__state="active", valid_until__lt=today).select_related("case"):
+        try:
+            wf.fire(permit.case, "expire", actor=actor, today=today)
+            count += 1
+        except ServiceError as exc:
+            log.info("permit %s not expired: %s", permit.pk, exc)
+    return count
 
 
 def scan_unconfirmed_trips(*, actor=SYSTEM, now: datetime | None = None) -> int:

@@ -42,6 +42,7 @@ def test_short_leave_approved_by_township_widens_area_and_derives_status(cast, a
     windows = services.active_windows(cast.subject_a1, inside)
     assert windows == [(windows[0][0], windows[0][1], ("370102",))]
     assert services.active_windows(cast.subject_a1, inside - timedelta(days=2)) == []
+    assert services.active_windows(cast.subject_a1, inside - timedelta(days=2), margin=timedelta(days=3))
     # status 外出中 is derived while the window holds today
     assert wf.derive_status(cast.subject_a1) == c.Status.IN_CORRECTION
     leave.approved_start = TODAY()

@@ -98,3 +98,17 @@ def test_double_trip_submission_creates_one_record_and_others_cannot_register(ca
     assert a.pk == b.pk and Trip.objects.count() == 1
     with pytest.raises(NotFound):
         services.register_trip(permit, actor=cast.officer_b1, **{**kw, "idempotency_key": "x"})
+
+
+def test_permit_expires_and_then_refuses_trips(cast, permit):
+    from yunjiao.leave.models import BusinessTravelPermit
+
+    assert services.expire_permits() == 0
+    BusinessTravelPermit.objects.filter(pk=permit.pk).update(valid_until=TODAY() - timedelta(days=1))
+    assert services.expire_permits() == 1
+    permit.refresh_from_db()
+    assert permit.case.state == "expired"
+    with pytest.raises(NotAllowed) as exc:
+        services.register_trip(permit, actor=cast.portal_a1, idempotency_key="late", start=TODAY() + timedelta(days=2),
+                               end=TODAY() + timedelta(days=2), destination_codes=["370102"], purpose="x")
+    assert "已失效" in exc.value.message
