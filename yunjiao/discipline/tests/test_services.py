@@ -60,7 +60,7 @@ def test_every_transition_from_every_source_for_every_role(cast, process):
 def test_admonition_process_and_decision(cast):
     record = sanction(cast, "admonition")
     assert record.case.state == "delivered" and record.decided_on == TODAY()
-    assert "admonition_decision_procuratorate_copy" in record.case.workflow.transition("deliver").documents
+    assert "sanction_notice" in record.case.workflow.transition("deliver").documents
     with pytest.raises(TransitionRefused) as exc:  # the township investigates, the county decides
         rec2 = services.open_record(cast.subject_a1, actor=cast.officer_a1, kind="warning", occurred_on=TODAY(),
                                     facts="x", interview_record="y")

@@ -88,7 +88,7 @@ def test_31_days_goes_to_the_city_with_procuratorate_notice(cast, apply):
     fire(leave, "forward_city", cast.county_a_officer, note="同意，报市局")
     case = fire(leave, "approve_city", cast.city_officer)
     assert case.state == "approved" and case.data["procuratorate_copy"] is True
-    assert "leave_procuratorate_notice" in case.workflow.transition("approve_city").documents
+    assert "leave_certificate" in case.workflow.transition("approve_city").documents
 
 
 def test_cumulative_31_days_within_two_months_goes_to_the_city(cast, apply):

@@ -32,7 +32,7 @@ def permit(cast):
     case = wf.fire(p.case, "township_opinion", actor=cast.officer_a1, note="同意")
     case = wf.fire(case, "approve", actor=cast.county_a_officer)
     assert case.state == "active"
-    assert "business_travel_procuratorate_copy" in case.workflow.transition("approve").documents
+    assert "business_travel_certificate" in case.workflow.transition("approve").documents
     p.refresh_from_db()
     return p
 

@@ -38,7 +38,7 @@ def declare(name: str, label: str, noun: str, document: str, description: str) -
             T("decline", "决定不予处理", S.COUNTY_REVIEW, S.NOT_DECIDED, COUNTY, needs_note=True, style="danger"),
             T("deliver", "送达对象并抄送检察院", S.DECIDED, S.DELIVERED, TOWNSHIP | COUNTY,
               fields=(Field("delivered_on", "送达日期", "date", past_only=True),),
-              effects=(h.after_delivery,), documents=(f"{document}_procuratorate_copy",)),
+              effects=(h.after_delivery,), documents=("sanction_notice",)),  # 奖惩情况通知书 (copy to the procuratorate)
             T("withdraw", "撤销立案", S.INVESTIGATING, S.WITHDRAWN, TOWNSHIP | COUNTY, needs_note=True,
               style="secondary"),
         ],

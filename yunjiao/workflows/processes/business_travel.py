@@ -30,7 +30,7 @@ WORKFLOW = register(Workflow(
         T("township_opinion", "司法所审核并报县级机构", S.TOWNSHIP_REVIEW, S.COUNTY_REVIEW, TOWNSHIP,
           guards=(h.link_verified,), needs_note=True),
         T("approve", "县级机构批准许可", S.COUNTY_REVIEW, S.ACTIVE, COUNTY, guards=(h.link_verified,),
-          effects=(h.approve_permit,), documents=("business_travel_permit", "business_travel_procuratorate_copy")),
+          effects=(h.approve_permit,), documents=("business_travel_approval_form", "business_travel_certificate")),
         T("reject", "不予批准", (S.TOWNSHIP_REVIEW, S.COUNTY_REVIEW), S.REJECTED, TOWNSHIP | COUNTY,
           needs_note=True, style="danger"),
         T("revoke", "撤销许可", S.ACTIVE, S.REVOKED, COUNTY, needs_note=True, style="danger"),

@@ -35,7 +35,7 @@ class S(models.TextChoices):
 
 REVIEWS = (S.TOWNSHIP_REVIEW, S.COUNTY_REVIEW, S.CITY_REVIEW)
 RETURN_DEADLINE = DeadlineSpec("D10", start="field:approved_end")
-CERTIFICATE = ("leave_certificate",)  # 外出证明
+CERTIFICATE = ("leave_approval_form", "leave_certificate")  # 外出审批表, 外出证明
 
 WORKFLOW = register(Workflow(
     "leave", "日常外出", S, S.TOWNSHIP_REVIEW, final={S.RETURNED, S.REJECTED, S.WITHDRAWN},
@@ -54,7 +54,7 @@ WORKFLOW = register(Workflow(
           guards=(h.needs_higher_level("county"),), needs_note=True),
         T("approve_city", "市级机构批准", S.CITY_REVIEW, S.APPROVED, CITY,
           guards=(h.approver_has_authority,), effects=(h.approve,),
-          documents=(*CERTIFICATE, "leave_procuratorate_notice"), deadline=RETURN_DEADLINE),
+          documents=CERTIFICATE, deadline=RETURN_DEADLINE),  # case.data.procuratorate_copy=True
         T("request_material", "退回补充材料", REVIEWS, S.MORE_MATERIAL, REVIEWERS, guards=(h.not_extension,),
           needs_note=True, style="secondary"),
         T("resubmit", "补充材料后重新提交", S.MORE_MATERIAL, S.TOWNSHIP_REVIEW, TOWNSHIP | SYSTEM),
@@ -71,11 +71,10 @@ WORKFLOW = register(Workflow(
           effects=(h.request_extension,), needs_note=True, style="secondary"),
         T("mark_overdue", "标记逾期未归", S.APPROVED, S.OVERDUE, SYSTEM, guards=(h.window_ended,),
           effects=(h.mark_overdue,), automatic=True),
-        T("order_return", "责令返回", S.OVERDUE, S.ORDERED_TO_RETURN, TOWNSHIP | COUNTY, needs_note=True,
-          documents=("leave_return_order",)),
+        T("order_return", "责令返回", S.OVERDUE, S.ORDERED_TO_RETURN, TOWNSHIP | COUNTY, needs_note=True),
         T("register_return", "销假", (S.APPROVED, S.OVERDUE, S.ORDERED_TO_RETURN), S.RETURNED, TOWNSHIP | COUNTY,
           fields=(Field("return_date", "返回日期", "date", past_only=True),), effects=(h.register_return,),
-          documents=("leave_return_registration",), deadline=None),
+          documents=("leave_return_register",), deadline=None),
         T("refer_for_sanction", "提出处罚建议", (S.OVERDUE, S.ORDERED_TO_RETURN), None, TOWNSHIP | COUNTY,
           effects=(h.refer_for_sanction,), needs_note=True, style="danger"),
     ],

@@ -24,7 +24,7 @@ WORKFLOW = register(Workflow(
         T("request", "提请治安管理处罚", (), S.REQUESTED, COUNTY, needs_note=True, deadline=None,
           fields=(Field("police_org", "受理公安机关", max_length=100),
                   Field("requested_on", "提请日期", "date", past_only=True)),
-          documents=("police_penalty_request",)),
+          documents=("police_penalty_proposal",)),
         T("record_penalty", "登记公安机关处罚决定", S.REQUESTED, S.PENALISED, COUNTY,
           fields=(Field("decision_number", "处罚决定书文号", max_length=64),
                   Field("decision_date", "处罚决定日期", "date", past_only=True),
