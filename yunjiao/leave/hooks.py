@@ -7,7 +7,7 @@ run by `workflows.services.fire` inside its transaction after the checks; an eff
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from django.utils import timezone
 
@@ -75,10 +75,15 @@ def extension_allowed(case, user, data):
         return ["未找到外出申请记录"]
     if not data or not data.get("new_end"):
         return []
+    from yunjiao.leave import services
+
     new_end = data["new_end"]
     if leave.approved_end and new_end <= leave.approved_end:
         return [f"延长后的结束日期须晚于原批准的{leave.approved_end.isoformat()}"]
-    return rules.period_refusal(new_end, leave.subject.period_end)
+    pairs = [(code, "") for code in leave.destination_codes]
+    return (rules.period_refusal(new_end, leave.subject.period_end)
+            + rules.prohibition_refusal(pairs, leave.approved_end or leave.start_date, new_end,
+                                        services.prohibited_areas(leave.subject)))
 
 
 def window_ended(case, user, data):
@@ -235,12 +240,15 @@ def reply_accepted(case, user, data):
 
 
 def set_report_due(case, data, actor):
-    from yunjiao.leave import services
+    """D12_REPORT: the subject reports to the new agency within 7 days of receiving the decision."""
     from yunjiao.leave.models import Transfer
+    from yunjiao.workflows import rules as wf_rules
+    from yunjiao.workflows import services as wf
 
     t = Transfer.objects.select_for_update().get(case_id=case.pk)
-    decided = data.get("decision_delivered_on") or timezone.localdate()
-    t.report_due = decided + timedelta(days=services.leave_rules().transfer_report_days)
+    t.report_due = wf_rules.compute_deadline(
+        "D12_REPORT", data["decision_delivered_on"], org_path=case.org_path,
+        overrides=wf.overrides_map().get("D12_REPORT"), roll_forward=wf.roll_forward()).due_date
     t.save(update_fields=["report_due"])
     data["report_due"] = t.report_due
 

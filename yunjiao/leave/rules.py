@@ -50,7 +50,6 @@ class LeaveRules:
     permit_max_trip_days: int = 7
     trip_notice_days: int = 1  # a trip under a permit is registered the day before
     green_channel_hours: int = 0  # 0 = the township confirms an urgent trip the same day
-    transfer_report_days: int = 7  # report to the new agency after the decision (D12)
     entrusted_township: bool = True  # the county entrusted its 司法所 with short leaves
 
     @classmethod

@@ -105,7 +105,7 @@ def other_windows(subject, *, exclude_leave: int | None = None, exclude_trip: in
     return windows
 
 
-def _prohibited_areas(subject):
+def prohibited_areas(subject):
     from yunjiao.subjects.choices import ProhibitionKind
 
     return [rules.ProhibitedArea(p.content, p.start_date, p.end_date)
@@ -120,7 +120,7 @@ def application_refusals(subject, *, start: date, end: date, pairs, applied_on: 
     days = rules.leave_days(start, end)
     reasons += rules.notice_refusal(applied_on, start, days, rules=r, urgent=urgent)
     reasons += rules.period_refusal(end, subject.period_end)
-    reasons += rules.prohibition_refusal(pairs, start, end, _prohibited_areas(subject))
+    reasons += rules.prohibition_refusal(pairs, start, end, prohibited_areas(subject))
     home = subject.execution_org.code
     if all(rules.same_city(code, home) and code == home for code, _ in pairs):
         reasons.append("目的地与执行地为同一县(区)，不属于外出，无需申请")
@@ -346,7 +346,7 @@ def apply_permit(subject, *, actor, link: EnterpriseLink, valid_from: date, dest
     max_days = max_days_per_trip or r.permit_max_trip_days
     if max_days > r.county_max_days:
         raise ServiceError(f"每次最长日数不能超过{r.county_max_days}日")
-    reasons = rules.prohibition_refusal(pairs, valid_from, valid_until, _prohibited_areas(subject))
+    reasons = rules.prohibition_refusal(pairs, valid_from, valid_until, prohibited_areas(subject))
     if reasons:
         raise NotAllowed("；".join(reasons), field_errors={"reasons": reasons})
     with transaction.atomic():

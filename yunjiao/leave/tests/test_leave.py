@@ -167,6 +167,22 @@ def test_leave_into_a_prohibited_area_is_refused(cast, apply):
     assert "禁止令" in exc.value.message
 
 
+def test_extension_past_the_period_end_or_into_a_new_prohibition_is_refused(cast, apply):
+    leave = apply(3)
+    fire(leave, "approve_township", cast.officer_a1)
+    end = Leave.objects.get(pk=leave.pk).approved_end
+    with pytest.raises(TransitionRefused) as exc:
+        services.subject_step(leave, "request_extension", actor=cast.portal_a1, note="x",
+                              data={"new_end": cast.subject_a1.period_end + timedelta(days=1)})
+    assert "超过矫正期满日" in exc.value.reasons[0]
+    ProhibitionOrder.objects.create(subject=cast.subject_a1, kind=c.ProhibitionKind.AREA, content="禁止进入370102",
+                                    start_date=end + timedelta(days=1), end_date=end + timedelta(days=30))
+    with pytest.raises(TransitionRefused) as exc:
+        services.subject_step(leave, "request_extension", actor=cast.portal_a1, note="x",
+                              data={"new_end": end + timedelta(days=2)})
+    assert "禁止令" in exc.value.reasons[0]
+
+
 def test_short_notice_refused_unless_urgent(cast, apply):
     with pytest.raises(NotAllowed) as exc:
         apply(3, start_in=1)

@@ -62,7 +62,11 @@ def test_transfer_moves_the_subject_and_visibility(cast, apply, client):
     step(t, "approve", cast.county_a_officer, data={"decision_number": "任矫变〔2026〕1号",
                                                    "decision_delivered_on": TODAY().isoformat()})
     t.refresh_from_db()
-    assert t.report_due == TODAY() + timedelta(days=7)
+    from yunjiao.workflows import rules as wf_rules
+
+    expected = wf_rules.compute_deadline("D12_REPORT", TODAY(), roll_forward=True).due_date
+    assert TODAY() + timedelta(days=7) <= t.report_due == expected
+    assert Case.objects.get(pk=t.case_id).due_at == t.report_due
     subject.refresh_from_db()
     assert subject.execution_org == cast.county_a  # still the old agency until the files are handed over
     step(t, "hand_over", cast.county_a_officer, data={"handed_over_on": TODAY().isoformat()})

@@ -52,7 +52,7 @@ WORKFLOW = register(Workflow(
           fields=(Field("decision_number", "决定书文号", max_length=64),
                   Field("decision_delivered_on", "决定书送达对象日期", "date", past_only=True)),
           effects=(h.set_report_due,), documents=("transfer_approval_form", "transfer_decision", "transfer_notice"),
-          deadline=DeadlineSpec("D12", due_field="report_due")),
+          deadline=DeadlineSpec("D12_REPORT", start="field:decision_delivered_on")),
         T("reject", "决定不准予变更", (S.COUNTY_REVIEW, S.REPLIED), S.REJECTED, COUNTY, needs_note=True,
           deadline=None, style="danger"),
         T("hand_over", "移交档案", S.APPROVED, S.AWAITING_REPORT, COUNTY, effects=(h.hand_over,),
