@@ -217,6 +217,11 @@ LOGGING = {
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 SMS_GATEWAY_TOKEN = env_secret("SMS_GATEWAY_TOKEN", generate_bytes=0, production=False) if env_str("SMS_GATEWAY_TOKEN") or env_str("SMS_GATEWAY_TOKEN_FILE") else ""
 MAP_TILE_URL = env_str("MAP_TILE_URL")
+# Whether a period ending on a holiday rolls forward to the next working day (刑诉法 art.105 convention;
+# domain.md: not verified for corrections).
+YUNJIAO_DEADLINE_ROLL_FORWARD = env_bool("YUNJIAO_DEADLINE_ROLL_FORWARD", default=True)
+EDUCATION_VIDEO_MAX_BYTES = env_int("EDUCATION_VIDEO_MAX_BYTES", 500 * 1024 * 1024)
+EDUCATION_FACE_CHECKS = env_bool("EDUCATION_FACE_CHECKS", default=True)
 
 # Lockout is per username: a 司法所's officers usually share one NAT address, so locking an IP would lock
 # the whole office out.  axes warns about this choice; it is deliberate.

@@ -1,1 +1,183 @@
-from django.db import models  # noqa: F401
+"""信息化核查 data: face enrolments (encrypted templates, full history), one-time check-in challenges and
+the check-ins with every score.  Written only by yunjiao.checkins.services."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from yunjiao.core import crypto
+from yunjiao.core.scoping import ScopedQuerySet
+
+
+class SubjectRowQuerySet(ScopedQuerySet):
+    scope_field = "subject__org_path"
+    subject_field = "subject_id"
+
+
+class FaceEnrolment(models.Model):
+    """One enrolment (登记) of a subject's face: 1–5 photos → templates.  Re-enrolment creates a new version
+    and retires the old one (kept as history, never deleted)."""
+
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name="矫正对象", on_delete=models.PROTECT, related_name="face_enrolments"
+    )
+    version = models.PositiveIntegerField("版本")
+    is_active = models.BooleanField("当前有效", default=True)
+    model_name = models.CharField("模型", max_length=64, default="sface_2021dec")
+    photo_count = models.PositiveSmallIntegerField("照片数")
+    quality = models.JSONField("质量指标", default=list)
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    retired_at = models.DateTimeField("停用时间", null=True, blank=True)
+
+    objects = SubjectRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "人脸登记"
+        verbose_name_plural = "人脸登记"
+        ordering = ["subject", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "version"], name="face_enrolment_version_unique"),
+            models.UniqueConstraint(
+                fields=["subject"], condition=models.Q(is_active=True), name="face_enrolment_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} 人脸登记 v{self.version}"
+
+    def templates(self) -> list[np.ndarray]:
+        return [t.vector() for t in self.face_templates.all()]
+
+
+class FaceTemplate(models.Model):
+    """One SFace template (128 float32), stored SM4-encrypted: encrypt(base64(float32 little-endian bytes))."""
+
+    enrolment = models.ForeignKey(FaceEnrolment, on_delete=models.CASCADE, related_name="face_templates")
+    index = models.PositiveSmallIntegerField("序号")
+    template_enc = models.TextField("人脸模板(密文)")
+    photo_sha256 = models.CharField("照片 SHA-256", max_length=64)
+
+    class Meta:
+        verbose_name = "人脸模板"
+        verbose_name_plural = "人脸模板"
+        ordering = ["enrolment", "index"]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} 模板 {self.index + 1}"
+
+    @staticmethod
+    def encrypt_vector(vector: np.ndarray) -> str:
+        from yunjiao.checkins.face.recognition import template_to_bytes
+
+        return crypto.encrypt(base64.b64encode(template_to_bytes(vector)).decode("ascii"))
+
+    def vector(self) -> np.ndarray:
+        from yunjiao.checkins.face.recognition import template_from_bytes
+
+        return template_from_bytes(base64.b64decode(crypto.decrypt(self.template_enc)))
+
+
+class CheckinChallenge(models.Model):
+    """A one-time nonce + random action sequence, bound to one subject and one device, valid briefly."""
+
+    subject = models.ForeignKey(
+        "subjects.Subject",
+        verbose_name="矫正对象",
+        on_delete=models.PROTECT,
+        related_name="checkin_challenges",
+    )
+    device_id = models.CharField("设备", max_length=64)
+    nonce_digest = models.CharField(max_length=64, unique=True)
+    actions = models.JSONField("动作")
+    created_at = models.DateTimeField("发起时间", default=timezone.now)
+    expires_at = models.DateTimeField("失效时间")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    objects = SubjectRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "核查挑战"
+        verbose_name_plural = "核查挑战"
+        indexes = [models.Index(fields=["subject", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} 核查挑战 {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Outcome(models.TextChoices):
+    PASS = "pass", "通过"
+    REVIEW = "review", "待人工复核"
+    MISMATCH = "mismatch", "人脸不匹配"
+    LIVENESS_FAILED = "liveness_failed", "活体动作未通过"
+    NO_FACE = "no_face", "未检测到人脸"
+    MULTIPLE_FACES = "multiple_faces", "画面中有多张人脸"
+    IDENTITY_INCONSISTENT = "identity_inconsistent", "画面中不是同一个人"
+    LOCATION_MISSING = "location_missing", "缺少定位"
+
+
+class LocationStatus(models.TextChoices):
+    MISSING = "missing", "未获取定位"
+    UNCHECKED = "unchecked", "未做电子围栏判断"  # geofence engine not wired yet (geo app)
+    INSIDE = "inside", "在允许区域内"
+    NEAR_BOUNDARY = "near_boundary", "接近边界"
+    OUTSIDE = "outside", "超出允许区域"
+
+
+class Checkin(models.Model):
+    """One submitted check-in (信息化核查) with every score, so thresholds can be re-tuned later."""
+
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name="矫正对象", on_delete=models.PROTECT, related_name="checkins"
+    )
+    challenge = models.OneToOneField(CheckinChallenge, on_delete=models.PROTECT, related_name="checkin")
+    enrolment = models.ForeignKey(
+        FaceEnrolment, verbose_name="比对的人脸登记", on_delete=models.PROTECT, related_name="+"
+    )
+    device_id = models.CharField("设备", max_length=64)
+    submitted_at = models.DateTimeField("提交时间", default=timezone.now, db_index=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提交人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    outcome = models.CharField("结果", max_length=24, choices=Outcome.choices, db_index=True)
+    face_outcome = models.CharField("人脸/活体结果", max_length=24, choices=Outcome.choices)
+    reasons = models.JSONField("原因", default=list)
+    best_match = models.FloatField("最高相似度", null=True, blank=True)
+    matched_frames = models.PositiveSmallIntegerField("匹配帧数", default=0)
+    liveness_passed = models.BooleanField("活体通过", default=False)
+    frame_count = models.PositiveSmallIntegerField("帧数")
+    scores = models.JSONField("全部评分")  # BurstResult.as_dict(): per-frame scores, liveness, timings
+    thresholds = models.JSONField("判定阈值")
+    latitude = models.FloatField("纬度", null=True, blank=True)
+    longitude = models.FloatField("经度", null=True, blank=True)
+    accuracy_m = models.FloatField("定位精度(米)", null=True, blank=True)
+    location_status = models.CharField("定位结果", max_length=16, choices=LocationStatus.choices)
+
+    objects = SubjectRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "信息化核查"
+        verbose_name_plural = "信息化核查"
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["subject", "-submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.submitted_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"

@@ -92,6 +92,23 @@ class Cast:
                 self.county_b_officer, self.officer_a1, self.officer_a2, self.officer_b1, self.social_worker_a1]
 
 
+def grant_certificates(users, *, establishment: str = "civil_servant") -> None:
+    """Test data only: give officers a staff profile and an active work certificate in two bulk inserts, so
+    enforcement transitions (宣告, searches, sanction decisions) are allowed.  Gating tests withhold one."""
+    import secrets
+
+    from yunjiao.staff.models import StaffProfile, WorkCertificate
+    from yunjiao.staff.rules import card_type_for
+
+    profiles = StaffProfile.objects.bulk_create([
+        StaffProfile(user=u, name=u.display_name or u.username, establishment=establishment, org=u.org,
+                     org_path=u.org.path) for u in users])
+    WorkCertificate.objects.bulk_create([
+        WorkCertificate(profile=p, card_type=card_type_for(establishment), number=f"测{p.user_id:06d}",
+                        token=secrets.token_hex(8), status="active", org=p.org, org_path=p.org_path)
+        for p in profiles])
+
+
 def build_cast() -> Cast:
     load_jining_orgs()
     org = {o.code: o for o in Org.objects.filter(code__in=["370800", "370811", "370812", "370811002",
@@ -103,7 +120,7 @@ def build_cast() -> Cast:
     subject_a1 = make_subject(town_a1, name="李明", sex=c.Sex.MALE)
     subject_a2 = make_subject(town_a2, name="王芳", sex=c.Sex.FEMALE, birth_date=date(1985, 8, 9))
     subject_b1 = make_subject(town_b1, name="赵强", category=c.Category.PAROLE)
-    return Cast(
+    cast = Cast(
         city=city, county_a=county_a, county_b=county_b, town_a1=town_a1, town_a2=town_a2, town_b1=town_b1,
         city_admin=make_user("city_admin", Role.CITY_ADMIN, city, display_name="市局管理员"),
         city_officer=make_user("city_officer", Role.CITY_OFFICER, city, display_name="市局科员"),
@@ -118,6 +135,9 @@ def build_cast() -> Cast:
         subject_a1=subject_a1, subject_a2=subject_a2, subject_b1=subject_b1,
         portal_a1=make_user("portal_a1", Role.SUBJECT, town_a1, subject=subject_a1, display_name="李明"),
     )
+    # Civil-servant officers hold active work certificates (持证上岗); the social worker does not enforce.
+    grant_certificates([u for u in cast.officers if u.role != Role.SOCIAL_WORKER])
+    return cast
 
 
 def login(client, user) -> None:

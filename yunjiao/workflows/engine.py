@@ -163,6 +163,9 @@ class Transition:
     # effect(case, data, actor) (e.g. move an assessment to the assigned 司法所).
     effects: tuple[Callable[[Any, Mapping[str, Any], Any], None], ...] = ()
     automatic: bool = False  # done by the scanner/jobs (not shown as a button)
+    # An enforcement act (宣告, searches, sanction interviews and decisions): the acting officer must hold an
+    # active work certificate of an establishment type allowed to enforce (山东省社区矫正工作证件管理办法).
+    enforcement: bool = False
     style: str = "primary"  # button colour: primary, secondary, danger
     help: str = ""
 
@@ -313,9 +316,18 @@ def failure_reasons(case, transition: Transition, user, data: Mapping[str, Any] 
     if not in_scope(case, user):
         reasons.append("该案件不在您所在机构的管辖范围内")
     if not reasons:
+        if transition.enforcement:
+            reasons.extend(enforcement_reasons(user))
         for guard in transition.guards:
             reasons.extend(guard(case, user, data))
     return reasons
+
+
+def enforcement_reasons(user) -> list[str]:
+    """Certificate gating for enforcement transitions (the staff app keeps the certificates)."""
+    from yunjiao.staff.services import enforcement_reasons as staff_reasons
+
+    return staff_reasons(user)
 
 
 def start_reasons(workflow: Workflow, transition: Transition, user, org_path: str,
@@ -330,6 +342,8 @@ def start_reasons(workflow: Workflow, transition: Transition, user, org_path: st
     if not in_scope(probe, user):
         reasons.append("该机构不在您的管辖范围内")
     if not reasons:
+        if transition.enforcement:
+            reasons.extend(enforcement_reasons(user))
         for guard in transition.guards:
             reasons.extend(guard(probe, user, data))
     return reasons

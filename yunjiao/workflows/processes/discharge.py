@@ -40,7 +40,7 @@ WORKFLOW = register(Workflow(
         T("announce", "解矫宣告", S.EVALUATED, S.ANNOUNCED, OFFICERS,
           guards=(no_open_blockers, period_ended),
           fields=(Field("announcement_date", "宣告日期", "date", past_only=True),),
-          documents=("discharge_announcement",)),
+          documents=("discharge_announcement",), enforcement=True),
         T("discharge", "发放解除社区矫正证明书", S.ANNOUNCED, S.DISCHARGED, COUNTY,
           guards=(no_open_blockers, period_ended),
           fields=(Field("discharge_date", "解除日期", "date", past_only=True),),

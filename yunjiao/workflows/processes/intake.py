@@ -75,7 +75,7 @@ WORKFLOW = register(Workflow(
           fields=(Field("announcement_date", "宣告日期", "date", past_only=True),
                   Field("public", "公开宣告", "bool", required=False),
                   Field("attendees", "参加人员", "textarea")),
-          documents=("intake_announcement",)),
+          documents=("intake_announcement",), enforcement=True),
         T("start_correction", "确定矫正小组、方案和管理等级，转入在矫", S.ANNOUNCED, S.IN_CORRECTION, COUNTY,
           guards=(team_formed, plan_drawn_up),
           fields=(Field("initial_level", "初始管理等级", "choice", choices=LEVELS),),
@@ -83,6 +83,6 @@ WORKFLOW = register(Workflow(
         T("mark_not_reported", "逾期未报到，组织查找", (S.NOTIFIED, S.AWAITING_REPORT), S.NOT_REPORTED,
           SYSTEM | COUNTY, guards=(report_deadline_passed,), deadline=None, style="danger",
           documents=("not_reported_notice",), effects=(raise_report_overdue,),
-          help="报到期限届满仍未报到：立即组织查找并通知决定机关"),
+          help="报到期限届满仍未报到：立即组织查找并通知决定机关", enforcement=True),
     ],
 ))

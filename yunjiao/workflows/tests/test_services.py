@@ -377,3 +377,21 @@ def test_two_concurrent_fires_exactly_one_wins():
     assert sorted(results, key=len) == ["ok", services.TAKEN]
     assert TransitionRecord.objects.filter(case=case, transition="assign").count() == 1
     assert Case.objects.get(pk=case.pk).version == 2
+
+
+def test_enforcement_transition_needs_an_active_certificate(cast):
+    """宣告 is an enforcement act: a withheld certificate refuses it with the reason, reinstating allows it
+    (山东省社区矫正工作证件管理办法 — 持证上岗、亮证执法)."""
+    from yunjiao.staff.models import WorkCertificate
+    from yunjiao.workflows.engine import failure_reasons, get_workflow
+
+    wf = get_workflow("intake")
+    announce = wf.transition("announce")
+    probe = type("Case", (), {"process": "intake", "state": "registered", "org_path": cast.town_a1.path,
+                              "data": {}, "subject": cast.subject_a1})()
+    assert not [r for r in failure_reasons(probe, announce, cast.county_a_officer) if "证" in r]
+    WorkCertificate.objects.filter(profile__user=cast.county_a_officer).update(status="withheld")
+    reasons = failure_reasons(probe, announce, cast.county_a_officer)
+    assert any("证" in r for r in reasons), reasons
+    WorkCertificate.objects.filter(profile__user=cast.county_a_officer).update(status="active")
+    assert not [r for r in failure_reasons(probe, announce, cast.county_a_officer) if "证" in r]
