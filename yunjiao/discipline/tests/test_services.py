@@ -166,3 +166,16 @@ def test_score_items_are_configurable(cast, settings):
     assert [line["code"] for line in row.lines] == ["admonition"] and row.total == 85
     assert services.previous_month(TODAY().replace(day=15)) == (TODAY().replace(day=1) - timedelta(days=1)).replace(day=1)
     assert services.compute_all_scores(TODAY(), actor=SYSTEM) == 3
+
+
+def test_sanction_investigation_and_decision_need_a_work_certificate(cast):
+    from yunjiao.accounts.models import Role
+    from yunjiao.core.testing import make_user
+
+    uncertified = make_user("county_a_new", Role.COUNTY_OFFICER, cast.county_a)
+    record = services.open_record(cast.subject_a1, actor=cast.officer_a1, kind="admonition", occurred_on=TODAY(),
+                                  facts="x", interview_record="y")
+    case = wf.fire(record.case, "submit_investigation", actor=cast.officer_a1, data={"investigation_report": "z"})
+    with pytest.raises(TransitionRefused) as exc:
+        wf.fire(case, "decide", actor=uncertified, data={"decision_number": "1", "decision_date": TODAY()})
+    assert any("证" in r for r in exc.value.reasons)

@@ -22,19 +22,21 @@ class S(models.TextChoices):
 
 
 def declare(name: str, label: str, noun: str, document: str, description: str) -> Workflow:
+    # 训诫/警告: the investigation (询问) and the decision are enforcement acts (certificate gating); 表扬 is not.
+    enforcement = name != "commendation"
     wf = Workflow(
         name, label, S, S.INVESTIGATING, final={S.DELIVERED, S.NOT_DECIDED, S.WITHDRAWN},
         description=description,
         transitions=[
             T("open", f"登记{noun}事实", (), S.INVESTIGATING, TOWNSHIP | COUNTY | SYSTEM, deadline=None),
             T("submit_investigation", "提交调查报告并提出建议", S.INVESTIGATING, S.COUNTY_REVIEW, TOWNSHIP | COUNTY,
-              fields=(Field("investigation_report", "调查核实情况", "textarea"),)),
+              fields=(Field("investigation_report", "调查核实情况", "textarea"),), enforcement=enforcement),
             T("return_investigation", "退回补充调查", S.COUNTY_REVIEW, S.INVESTIGATING, COUNTY, needs_note=True,
               style="secondary"),
             T("decide", f"作出{label}决定", S.COUNTY_REVIEW, S.DECIDED, COUNTY,
               fields=(Field("decision_number", "决定书文号", max_length=64),
                       Field("decision_date", "决定日期", "date", past_only=True)),
-              effects=(h.record_decision,), documents=(document,)),
+              effects=(h.record_decision,), documents=(document,), enforcement=enforcement),
             T("decline", "决定不予处理", S.COUNTY_REVIEW, S.NOT_DECIDED, COUNTY, needs_note=True, style="danger"),
             T("deliver", "送达对象并抄送检察院", S.DECIDED, S.DELIVERED, TOWNSHIP | COUNTY,
               fields=(Field("delivered_on", "送达日期", "date", past_only=True),),
