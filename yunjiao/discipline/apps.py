@@ -15,5 +15,8 @@ class DisciplineConfig(AppConfig):
         from yunjiao.discipline.views import proposals_widget
 
         register_widget(proposals_widget)
+        from yunjiao.discipline import documents
+
+        documents.register()
         register_escalation("sanction", "转考核奖惩(训诫/警告调查)", escalate_anomaly)
         register(MenuItem(label="考核奖惩", url_name="discipline:list", icon="⚖", order=45))

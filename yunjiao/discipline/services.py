@@ -54,7 +54,10 @@ def open_record(subject, *, actor, kind: str, occurred_on: date, facts: str, int
                 evidence=None, source_anomaly_id: int | None = None, note: str = "",
                 require_interview: bool = True) -> DisciplineRecord:
     """Register the facts of a commendation, admonition or warning and open its case (→ investigation)."""
+    from yunjiao.subjects.models import Subject
+
     _check_officer(subject, actor)
+    subject = Subject.objects.get(pk=subject.pk)  # its current org (it may have moved since it was read)
     if kind not in DisciplineKind.values:
         raise ServiceError("请选择表扬、训诫或警告")
     if not (facts or "").strip():

@@ -14,6 +14,9 @@ class LeaveConfig(AppConfig):
         from yunjiao.workflows.services import register_status_source
 
         register_status_source(on_leave_status)
+        from yunjiao.leave import documents
+
+        documents.register()
         register_tab("leave", "外出与奖惩", "leave:subject_tab")
         from yunjiao.core.views_workbench import register_widget
         from yunjiao.leave.views import out_now_widget

@@ -337,6 +337,7 @@ def apply_permit(subject, *, actor, link: EnterpriseLink, valid_from: date, dest
                  destination_names: str, max_days_per_trip: int | None = None, valid_until: date | None = None,
                  reporting_duty: str = "") -> BusinessTravelPermit:
     _check_actor_for(subject, actor)
+    subject = type(subject).objects.get(pk=subject.pk)
     if link.subject_id != subject.pk:
         raise ServiceError("涉企关系不属于该对象")
     r = leave_rules()
@@ -462,6 +463,7 @@ def apply_transfer(subject, *, actor, to_county_code: str, to_county_name: str, 
     from yunjiao.orgs.models import Org, OrgLevel
 
     _check_actor_for(subject, actor)
+    subject = type(subject).objects.select_related("execution_org", "township").get(pk=subject.pk)
     error = rules.division_code_error(to_county_code)
     if error:
         raise ServiceError(error)
@@ -507,7 +509,7 @@ def reply_consultation(transfer: Transfer, *, actor, reply: str, township=None, 
     with transaction.atomic():
         if township is not None:
             Transfer.objects.filter(pk=transfer.pk).update(to_township=township)
-        case = wf.fire(transfer.case, "receive_reply", actor=SYSTEM,
+        case = wf.fire(Case.objects.get(pk=transfer.case_id), "receive_reply", actor=SYSTEM,
                        data={"reply": reply, "replied_on": timezone.localdate()},
                        note=f"{transfer.to_county_name}社区矫正机构回复：{note}".strip("："))
         audit.record(actor, Action.UPDATE, transfer, subject=transfer.subject,
