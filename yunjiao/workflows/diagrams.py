@@ -198,8 +198,8 @@ COLORS = {
 
 def _tooltip(t: Transition) -> str:
     parts = [t.label, f"办理：{role_labels(t.roles)}"]
-    if t.documents:
-        parts.append("文书：" + "、".join(t.documents))
+    if t.all_documents:
+        parts.append("文书：" + "、".join(t.document_titles))
     if t.deadline is None:
         parts.append("期限：结束计时")
     elif not isinstance(t.deadline, str):

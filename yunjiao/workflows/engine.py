@@ -155,6 +155,9 @@ class Transition:
     roles: frozenset[str]
     guards: tuple[Guard, ...] = ()
     documents: tuple[str, ...] = ()  # document codes the documents app renders after commit
+    # Documents that depend on a field of the step: (field name, {value: codes}), e.g. the proposal to the
+    # court differs for 撤销缓刑 / 撤销假释 / 收监执行.
+    documents_by: tuple[str, Mapping[str, tuple[str, ...]]] | None = None
     deadline: DeadlineSpec | str | None = KEEP  # KEEP the running one, None clears it
     needs_note: bool = False
     needs_attachment: bool = False
@@ -172,6 +175,27 @@ class Transition:
     @property
     def starts_case(self) -> bool:
         return not self.sources
+
+    def documents_for(self, data: Mapping[str, Any] | None) -> tuple[str, ...]:
+        """The document codes this step produces for the submitted data."""
+        codes = tuple(self.documents)
+        if self.documents_by:
+            field_name, mapping = self.documents_by
+            codes += tuple(mapping.get(str((data or {}).get(field_name)), ()))
+        return codes
+
+    @property
+    def all_documents(self) -> tuple[str, ...]:
+        """Every code the step may produce (for diagrams, the catalogue check and the case page)."""
+        codes = list(self.documents)
+        if self.documents_by:
+            for group in self.documents_by[1].values():
+                codes += [c for c in group if c not in codes]
+        return tuple(codes)
+
+    @property
+    def document_titles(self) -> list[str]:
+        return document_titles(self.all_documents)
 
     def target_for(self, state: str) -> str:
         return state if self.target is None else self.target
@@ -321,6 +345,15 @@ def failure_reasons(case, transition: Transition, user, data: Mapping[str, Any] 
         for guard in transition.guards:
             reasons.extend(guard(case, user, data))
     return reasons
+
+
+def document_titles(codes: Iterable[str]) -> list[str]:
+    """Chinese titles of document codes (from the documents catalogue; the code itself if unknown)."""
+    try:
+        from yunjiao.documents.catalogue import CATALOGUE
+    except ImportError:  # pragma: no cover - the documents app is part of the project
+        CATALOGUE = {}
+    return [CATALOGUE[c].title if c in CATALOGUE else c for c in codes]
 
 
 def enforcement_reasons(user) -> list[str]:

@@ -103,7 +103,8 @@ def _apply_deadline(case: Case, transition: Transition, cleaned: Mapping[str, An
 
 def _schedule_documents(case: Case, transition: Transition, actor, record: TransitionRecord) -> None:
     """Ask the documents app to render the step's documents after commit, if that app exists."""
-    if not transition.documents:
+    codes = list(transition.documents_for(record.data or {}))
+    if not codes:
         return
     try:
         documents = importlib.import_module("yunjiao.documents.services")
@@ -113,7 +114,6 @@ def _schedule_documents(case: Case, transition: Transition, actor, record: Trans
     generate_for: Callable | None = getattr(documents, "generate_for", None)
     if generate_for is None:
         return
-    codes = list(transition.documents)
     transaction.on_commit(lambda: generate_for(case, codes, actor=actor, transition_record=record))
 
 
