@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yunjiao.discipline import views
 
 app_name = "discipline"
 
-urlpatterns: list = []
+# mounted at /discipline/
+urlpatterns = [
+    path("", views.DisciplineView.as_view(), name="list"),
+    path("records/new/", views.RecordCreateView.as_view(), name="record_new"),
+    path("proposals/<int:pk>/", views.ProposalDecisionView.as_view(), name="proposal"),
+    path("scores/", views.ScoreView.as_view(), name="scores"),
+]

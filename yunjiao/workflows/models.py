@@ -79,6 +79,13 @@ class Case(models.Model):
     def state_label(self) -> str:
         return self.workflow.state_label(self.state)
 
+    def document_fields(self, code: str) -> dict:
+        """Type fields for a document a step of this case produces (documents.services.generate_for asks);
+        supplied by the process's app through services.register_document_fields."""
+        from yunjiao.workflows.services import document_fields_for
+
+        return document_fields_for(self, code)
+
 
 class TransitionRecord(models.Model):
     """One legal step done on a case: the case history and part of the legal record."""

@@ -217,6 +217,21 @@ def start_case(process: str, transition_name: str | None = None, *, actor, subje
     return case
 
 
+# ---------------------------------------------------------------------------- document fields
+# Apps that hold a process's facts supply the fields of its documents: fn(case, code) -> dict.
+_DOCUMENT_FIELDS: dict[str, Callable] = {}
+
+
+def register_document_fields(process: str, fn: Callable) -> Callable:
+    _DOCUMENT_FIELDS[process] = fn
+    return fn
+
+
+def document_fields_for(case: Case, code: str) -> dict:
+    fn = _DOCUMENT_FIELDS.get(case.process)
+    return dict(fn(case, code) or {}) if fn is not None else {}
+
+
 # ---------------------------------------------------------------------------- subject status
 # Other apps may add a status while a subject is in correction (leave → 外出中):
 # fn(subject) -> Status value or None.  Registered in their AppConfig.ready().
@@ -257,7 +272,7 @@ def derive_status(subject) -> str:
         base = Status.IN_CORRECTION
     else:
         base = subject.status
-        if base in (Status.TERMINATED, Status.DISCHARGED, Status.SUSPENDED):
+        if base in (Status.TERMINATED, Status.DISCHARGED, Status.SUSPENDED, Status.ON_LEAVE):
             base = Status.IN_CORRECTION  # the case that caused it was closed or withdrawn
     if base == Status.IN_CORRECTION:
         for source in _STATUS_SOURCES:

@@ -17,8 +17,10 @@ from yunjiao.workflows import services
 from yunjiao.workflows.engine import all_workflows
 from yunjiao.workflows.models import Case, TransitionRecord
 
-ROWS = [(wf.name, t.name, src) for wf in all_workflows() for t in wf.transitions for src in t.sources]
-STARTS = [(wf.name, t.name) for wf in all_workflows() for t in wf.starting()]
+# Processes whose steps need their app's record (a Leave, Transfer, …) are tested in that app.
+GENERIC = [wf for wf in all_workflows() if not getattr(wf, "record_backed", False)]
+ROWS = [(wf.name, t.name, src) for wf in GENERIC for t in wf.transitions for src in t.sources]
+STARTS = [(wf.name, t.name) for wf in GENERIC for t in wf.starting()]
 
 
 def sample(field, cast):
@@ -152,5 +154,5 @@ def _file():
 
 
 def test_every_process_is_covered():
-    assert {p for p, _, _ in ROWS} == {w.name for w in all_workflows()}
+    assert {p for p, _, _ in ROWS} == {w.name for w in GENERIC}
     assert len(ROWS) >= 35
