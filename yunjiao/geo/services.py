@@ -101,14 +101,40 @@ def current_catalog() -> engine.AreaCatalog:
     cached = _CATALOG.get("v")
     if cached is not None and cached[0] == key:
         return cached[1]
-    cat = engine.AreaCatalog()
-    latest = {}
-    for b in Boundary.objects.order_by("adcode", "version").only("adcode", "version", "name"):
-        latest[b.adcode] = b.pk
-    for b in Boundary.objects.filter(pk__in=latest.values()):
-        cat.add(b.adcode, shape(json.loads(b.geometry)), f"v{b.version}", b.name)
+    if key is None:
+        # No boundaries imported yet: the packaged ones (see yunjiao/geo/data/PROVENANCE.md) until the
+        # operator imports official boundaries with `manage.py import_boundaries`.
+        cat = engine.AreaCatalog.default()
+    else:
+        cat = engine.AreaCatalog()
+        latest = {}
+        for b in Boundary.objects.order_by("adcode", "version").only("adcode", "version", "name"):
+            latest[b.adcode] = b.pk
+        for b in Boundary.objects.filter(pk__in=latest.values()):
+            cat.add(b.adcode, shape(json.loads(b.geometry)), f"v{b.version}", b.name)
+    # A leave destination without boundary data: the whole mainland box, i.e. no boundary judgement
+    # during that window (check-ins still run) — better than alerting an honest traveller.
+    cat.add(UNBOUNDED_AREA, shapely.box(73.0, 3.0, 136.0, 54.0), "0", "无边界数据的目的地（不作越界判断）")
     _CATALOG["v"] = (key, cat)
     return cat
+
+
+UNBOUNDED_AREA = "*"
+
+
+def destination_keys(codes, catalog: engine.AreaCatalog) -> tuple[str, ...]:
+    """Map division codes of leave destinations to catalogue keys: the county itself, else its city, else
+    its province, else the unbounded area."""
+    keys = []
+    for code in codes:
+        code = str(code)
+        for candidate in (code, code[:4] + "00", code[:2] + "0000"):
+            if candidate in catalog.geometries:
+                keys.append(candidate)
+                break
+        else:
+            keys.append(UNBOUNDED_AREA)
+    return tuple(dict.fromkeys(keys))
 
 
 # Districts (市辖区) of one districted city form one "city" for leave purposes: moving between them is not

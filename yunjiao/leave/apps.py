@@ -14,6 +14,10 @@ class LeaveConfig(AppConfig):
         from yunjiao.workflows.services import register_status_source
 
         register_status_source(on_leave_status)
+        from yunjiao.geo.services import register_window_provider
+        from yunjiao.leave.services import geofence_windows
+
+        register_window_provider(geofence_windows)  # approved leave widens the allowed area
         from yunjiao.leave import documents
 
         documents.register()

@@ -566,3 +566,20 @@ def scan_transfer_reports(*, actor=SYSTEM, today: date | None = None) -> int:
         except ServiceError as exc:
             log.info("transfer %s not marked: %s", t.pk, exc)
     return count
+
+
+def geofence_windows(subject, start: datetime, end: datetime):
+    """Window provider for the geofence engine (geo.services.register_window_provider): approved leave and
+    registered trips overlapping [start, end), as geo Windows whose destinations are boundary keys."""
+    from yunjiao.geo import rules as geo_rules
+    from yunjiao.geo.services import current_catalog, destination_keys
+
+    catalog = current_catalog()
+    middle = start + (end - start) / 2
+    out = []
+    for w_start, w_end, codes in active_windows(subject, middle, margin=(end - start) / 2):
+        if w_end <= start or w_start >= end:
+            continue
+        out.append(geo_rules.Window(w_start.timestamp(), w_end.timestamp(), destination_keys(codes, catalog),
+                                    kind="leave"))
+    return out
