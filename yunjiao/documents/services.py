@@ -296,7 +296,8 @@ def generate_for(case, codes, *, actor, transition_record=None) -> list[Document
 def regenerate(document: Document, *, actor, context_extra: dict | None = None) -> Document:
     """A new version of the same document (same 文号); the old version stays, marked not current."""
     with transaction.atomic():
-        old = Document.objects.select_for_update().select_related("subject", "issuing_org").get(pk=document.pk)
+        old = (Document.objects.select_for_update(of=("self",)).select_related("subject", "issuing_org")
+               .get(pk=document.pk))
         if not old.is_current:
             raise ServiceError("只能对当前版本重新生成，请打开最新版本。", code="not_current")
         if old.incoming:
@@ -365,7 +366,7 @@ def _schedule_render(document_id: int) -> None:
 def render_document_file(document_id: int, *, actor=SYSTEM) -> Document:
     """Job body: render the .docx of a Document, then queue its PDF."""
     with transaction.atomic():
-        doc = Document.objects.select_for_update().select_related(
+        doc = Document.objects.select_for_update(of=("self",)).select_related(
             "subject", "issuing_org", "template_version", "created_by").get(pk=document_id)
         if doc.file_status == Document.FileStatus.READY and doc.file:
             return doc

@@ -50,28 +50,26 @@ def page_server(tmp_path):
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian 的 chromium 未安装（apt-get install chromium）")
-def test_chromium_fake_camera_burst_passes_the_real_head_turn(tmp_path, page_server, clip_template):
-    from playwright.sync_api import sync_playwright
-
+def test_chromium_fake_camera_burst_passes_the_real_head_turn(tmp_path, page_server, clip_template, playwright):
     y4m = make_fake_camera_y4m(tmp_path / "turn_right.y4m", action="turn_right", fps=10, lead_in_frames=8)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={y4m}",
-            ],
-        )
-        try:
-            page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-            page.goto(page_server)
-            # 16 frames over ≈3.2 s: the held first frame (≈0.8 s), then the head turn (≈2.9 s at 10 fps)
-            grabbed = page.evaluate("grab(16, 200)")
-        finally:
-            browser.close()
+    # pytest-playwright's instance: a second sync_playwright() in this process would fail
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m}",
+        ],
+    )
+    try:
+        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        page.goto(page_server)
+        # 16 frames over ≈3.2 s: the held first frame (≈0.8 s), then the head turn (≈2.9 s at 10 fps)
+        grabbed = page.evaluate("grab(16, 200)")
+    finally:
+        browser.close()
     frames = [base64.b64decode(f) for f in grabbed["frames"]]
     times = grabbed["times"]
     result = verify_burst(frames, times, ["turn_right"], [clip_template])

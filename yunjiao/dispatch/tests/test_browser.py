@@ -7,16 +7,7 @@ import pytest
 from yunjiao.core.testing import PASSWORD
 from yunjiao.dispatch.models import DispatchOrder
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM is used from the sync Playwright thread
-
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ARGS}
 
 
 def login(browser, base, user):

@@ -1,7 +1,6 @@
 """Browser tests (Playwright driving Debian's chromium): a subject completes a short video course on the
 phone page; an officer records an offline class with three attendees."""
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -14,21 +13,11 @@ from yunjiao.education.models import Event, HoursCredit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
-
 
 @pytest.fixture
-def chromium():
-    if not os.path.exists("/usr/bin/chromium"):
-        pytest.skip("Debian chromium 未安装")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(browser):
+    """pytest-playwright's browser (Debian chromium, launch flags in yunjiao/conftest.py)."""
+    return browser
 
 
 def _page_as(browser, live_server, user, *, mobile=False):
