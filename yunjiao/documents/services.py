@@ -250,7 +250,7 @@ def build_context(document: Document) -> dict:
     return context
 
 
-def _audit_path(doc: Document) -> str | None:
+def audit_path(doc: Document) -> str | None:
     """Where the audit row of a document belongs: its subject's branch, or its case's (no subject yet)."""
     if doc.subject_id or not doc.case_id:
         return None
@@ -392,7 +392,7 @@ def complete_document(document: Document, fields: dict | None, *, actor) -> Docu
         doc.file_status, doc.pdf_status, doc.error = Document.FileStatus.PENDING, Document.PdfStatus.PENDING, ""
         doc.save(update_fields=["fields", "status", "missing_fields", "file_status", "pdf_status", "error"])
         audit.record(actor, Action.UPDATE, doc, subject=doc.subject,
-                     org_path=_audit_path(doc),
+                     org_path=audit_path(doc),
                      summary=f"补全文书：{doc.title}{(' ' + doc.number) if doc.number else ''}",
                      before=before, after={"status": doc.status, "fields": sorted(given)})
         _schedule_render(doc.pk)
@@ -425,7 +425,7 @@ def regenerate(document: Document, *, actor, context_extra: dict | None = None) 
             transition_record_id=old.transition_record_id, created_by=_user(actor),
         )
         audit.record(actor, Action.UPDATE, new, subject=old.subject,
-                     org_path=_audit_path(old),
+                     org_path=audit_path(old),
                      summary=f"重新生成文书：{old.title} {old.number} 第{new.version}版",
                      before={"version": old.version}, after={"version": new.version})
         _schedule_render(new.pk)
@@ -485,7 +485,7 @@ def render_document_file(document_id: int, *, actor=SYSTEM) -> Document:
             doc.file_status, doc.error = Document.FileStatus.FAILED, str(exc)
             doc.pdf_status = Document.PdfStatus.NOT_APPLICABLE
             doc.save(update_fields=["file_status", "error", "pdf_status"])
-            audit.record(actor, Action.OTHER, doc, subject=doc.subject, org_path=_audit_path(doc),
+            audit.record(actor, Action.OTHER, doc, subject=doc.subject, org_path=audit_path(doc),
                          summary=f"文书生成失败：{doc.title}",
                          data={"error": str(exc)[:300]})
             return doc

@@ -216,3 +216,44 @@ def fields_for(case, code: str) -> dict:
     if doc_type is None:
         return merged
     return {k: v for k, v in merged.items() if k in doc_type.fields}
+
+
+# ---------------------------------------------------------------------------- consistency
+def document_problems(workflows=None, catalogue=None) -> list[str]:
+    """Where the workflow declarations and the documents catalogue disagree, in Chinese ([] = consistent).
+
+    * every code a step declares is a catalogue type that is generated (not an incoming or e-file type) and
+      names that step among its producing steps;
+    * every producing step the catalogue names for a declared workflow exists and declares the code.
+    """
+    from yunjiao.workflows.engine import all_workflows
+
+    if catalogue is None:
+        from yunjiao.documents.catalogue import CATALOGUE as catalogue
+    workflows = list(all_workflows() if workflows is None else workflows)
+    problems: list[str] = []
+    declared: set[tuple[str, str, str]] = set()
+    for wf in workflows:
+        for t in wf.transitions:
+            for code in t.all_documents:
+                declared.add((wf.name, t.name, code))
+                doc_type = catalogue.get(code)
+                where = f"流程“{wf.label}”步骤“{t.label}”({wf.name}.{t.name})"
+                if doc_type is None:
+                    problems.append(f"{where}声明的文书 {code} 不在文书目录中")
+                    continue
+                if doc_type.incoming or doc_type.produced_by_case_file:
+                    problems.append(f"{where}声明的“{doc_type.title}”是外来文书或卷宗文书，不能由流程生成")
+                if (wf.name, t.name) not in doc_type.steps:
+                    problems.append(f"{where}生成“{doc_type.title}”，但文书目录未将该步骤列为产生环节")
+    by_name = {wf.name: wf for wf in workflows}
+    for code, doc_type in catalogue.items():
+        for process, transition in doc_type.steps:
+            wf = by_name.get(process)
+            if wf is None:
+                continue  # a stage that is not a declared workflow (made on demand)
+            if transition not in {t.name for t in wf.transitions}:
+                problems.append(f"文书目录：“{doc_type.title}”的产生环节 {process}.{transition} 在流程“{wf.label}”中不存在")
+            elif (process, transition, code) not in declared:
+                problems.append(f"文书目录：“{doc_type.title}”的产生环节 {process}.{transition} 未声明生成该文书")
+    return problems
