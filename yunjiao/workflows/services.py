@@ -365,6 +365,8 @@ def scan_deadlines(*, actor=SYSTEM, today: date | None = None) -> dict[str, int]
                 counts["not_reported"] += 1
             except (Conflict, TransitionRefused) as exc:  # handled meanwhile
                 log.info("intake %s not marked: %s", case.pk, exc)
+            except ServiceError as exc:  # e.g. its 报到情况通知单 cannot be numbered: the other cases go on
+                log.warning("intake %s not marked: %s", case.pk, exc)
             continue
         counts["overdue"] += _raise_alert(case, CaseAlert.Kind.OVERDUE, actor=actor)
     return counts

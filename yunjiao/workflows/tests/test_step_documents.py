@@ -166,3 +166,34 @@ def test_case_page_lists_the_documents_and_completes_one(cast):
     outsider = Client()
     outsider.force_login(cast.officer_b1)
     assert outsider.post(f"/documents/{doc.pk}/complete/", {"commission_number": "x"}).status_code == 404
+
+
+def test_incomplete_documents_in_the_e_file_and_the_api(cast, api_client):
+    from datetime import timedelta
+
+    from yunjiao.core.actors import SYSTEM
+    from yunjiao.subjects.models import Subject
+
+    subject = Subject.objects.get(pk=cast.subject_a1.pk)
+    subject.period_end = TODAY()
+    subject.save(update_fields=["period_end"])
+    [case] = services.open_due_discharges(actor=SYSTEM, today=TODAY() - timedelta(days=1))
+    services.fire(case, "evaluate", actor=cast.officer_a1,
+                  data={"summary_received_on": TODAY().isoformat(), "evaluation": "认罪悔罪"})
+    summary = Document.objects.get(case=case, doc_type="personal_summary")
+    client = Client()
+    client.force_login(cast.officer_a1)
+    page = client.get(f"/documents/subject/{subject.pk}/").content.decode()
+    assert f'data-document="{summary.pk}" data-status="incomplete"' in page and 'name="summary_content"' in page
+    toc = client.get(f"/documents/subject/{subject.pk}/file/working/").content.decode()
+    assert "待补全" in toc
+
+    api_client.force_authenticate(cast.officer_a1)
+    url = f"/api/v1/documents/{summary.pk}/complete/"
+    bad = api_client.post(url, {"fields": {"summary_content": ""}}, format="json")
+    assert bad.status_code == 400 and bad.json()["code"] == "missing_fields"
+    ok = api_client.post(url, {"fields": {"summary_content": "遵守规定，按时报告。"}}, format="json")
+    assert ok.status_code == 200 and ok.json()["status"] == "normal" and ok.json()["missing_fields"] == []
+    listed = api_client.get(f"/api/v1/documents/?case={case.pk}&status=incomplete").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [r["title"] for r in rows] == ["社区矫正期满鉴定表"]
