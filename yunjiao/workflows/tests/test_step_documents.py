@@ -158,6 +158,10 @@ def test_case_page_lists_the_documents_and_completes_one(cast):
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert 'id="case-documents"' in page and "调查评估指派通知书" in page and doc.number in page
     assert "待补全" in page and 'name="commission_number"' in page
+    detail = client.get(f"/documents/{doc.pk}/").content.decode()
+    assert "被调查评估人" in detail and "钱八" in detail and 'id="complete"' in detail
+    assert "重新生成" not in detail
+    assert client.get(f"/documents/{doc.pk}/docx/").status_code == 404  # nothing rendered while waiting
     response = client.post(f"/documents/{doc.pk}/complete/", {"commission_number": "（2026）鲁0811刑初7号",
                                                              "next": f"/cases/{case.pk}/"})
     assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
