@@ -665,7 +665,7 @@ def incoming_types() -> list[DocumentType]:
 
 
 def produced_by(process: str, transition: str) -> list[DocumentType]:
-    """Document types a workflow transition produces (what the engine calls after commit)."""
+    """Document types a workflow transition produces (the steps declare the same codes: workflows.document_fields.document_problems)."""
     return [t for t in CATALOGUE.values() if (process, transition) in t.steps]
 
 
