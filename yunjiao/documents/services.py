@@ -402,7 +402,8 @@ def complete_document(document: Document, fields: dict | None, *, actor) -> Docu
 def regenerate(document: Document, *, actor, context_extra: dict | None = None) -> Document:
     """A new version of the same document (same 文号); the old version stays, marked not current."""
     with transaction.atomic():
-        old = Document.objects.select_for_update(of=("self",)).select_related("subject", "issuing_org").get(pk=document.pk)
+        old = (Document.objects.select_for_update(of=("self",)).select_related("subject", "issuing_org")
+               .get(pk=document.pk))
         if not old.is_current:
             raise ServiceError("只能对当前版本重新生成，请打开最新版本。", code="not_current")
         if old.incoming:
@@ -475,9 +476,11 @@ def render_document_file(document_id: int, *, actor=SYSTEM) -> Document:
     """Job body: render the .docx of a Document, then queue its PDF."""
     with transaction.atomic():
         doc = Document.objects.select_for_update(of=("self",)).select_related(
-            "subject", "case", "issuing_org", "template_version", "created_by").get(pk=document_id)
-        if (doc.file_status == Document.FileStatus.READY and doc.file) or doc.status == Document.Status.INCOMPLETE:
-            return doc  # done already, or waiting for its missing content (complete_document renders it)
+            "subject", "issuing_org", "template_version", "created_by").get(pk=document_id)
+        if doc.file_status == Document.FileStatus.READY and doc.file:
+            return doc
+        if doc.status == Document.Status.INCOMPLETE:
+            return doc  # waiting for its missing content: complete_document renders it
         doc_type = doc.doc_type_def
         try:
             data = rendering.render_document(doc_type, template_bytes(doc), build_context(doc))
