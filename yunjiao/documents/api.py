@@ -2,6 +2,7 @@
 
 `/api/v1/documents/?subject=<id>` — current documents of a subject (add `all=1` for every version);
 `POST /api/v1/documents/generate/` {subject, doc_type, fields, issue_date}; `POST …/{id}/regenerate/`;
+`POST …/{id}/complete/` {fields} fills a 待补全 document;
 `GET /api/v1/document-types/` — the catalogue (codes the workflows reference).
 """
 
@@ -28,7 +29,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Document
-        fields = ["id", "subject", "doc_type", "title", "number", "issue_date", "version", "previous", "is_current",
+        fields = ["id", "subject", "case", "status", "missing_fields", "doc_type", "title", "number", "issue_date", "version", "previous", "is_current",
                   "incoming", "source_name", "issuing_org", "file_status", "pdf_status", "pages", "error",
                   "transition_record_id", "created_at", "file_url", "pdf_url"]
         read_only_fields = fields
@@ -57,6 +58,10 @@ class RegenerateSerializer(serializers.Serializer):
     fields = serializers.DictField(required=False, default=dict)
 
 
+class CompleteSerializer(serializers.Serializer):
+    fields = serializers.DictField(help_text="缺少的必填内容：{字段名: 值}")
+
+
 class DocumentTypeSerializer(serializers.Serializer):
     code = serializers.CharField()
     title = serializers.CharField()
@@ -82,7 +87,7 @@ class DocumentViewSet(ScopedReadOnlyViewSet):
     model = Document
     serializer_class = DocumentSerializer
     permission_classes = [IsOfficer]
-    filterset_fields = ["subject", "doc_type", "is_current", "incoming", "transition_record_id"]
+    filterset_fields = ["subject", "case", "status", "doc_type", "is_current", "incoming", "transition_record_id"]
 
     def optimize(self, qs):
         if self.action == "list" and self.request.query_params.get("all") != "1":
@@ -112,6 +117,18 @@ class DocumentViewSet(ScopedReadOnlyViewSet):
         doc = services.regenerate(self.get_object(), actor=request.user,
                                   context_extra=request.data.get("fields") or None)
         return Response(DocumentSerializer(doc).data, status=201)
+
+
+    @extend_schema(request=CompleteSerializer, responses={200: DocumentSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """补全待补全文书的必填内容，之后生成文书。"""
+        if not request.user.can_write_subjects:
+            raise PermissionDenied("您的角色不能补全文书。")
+        ser = CompleteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        doc = services.complete_document(self.get_object(), ser.validated_data["fields"], actor=request.user)
+        return Response(DocumentSerializer(doc).data)
 
 
 class DocumentTypeViewSet(ScopedAPIView):

@@ -24,10 +24,18 @@ from dataclasses import dataclass, field
 
 from yunjiao.documents.fields import COMMON_FIELD_NAMES, FIELDS
 
+# The processes of domain.md.  Those that are declared workflows (yunjiao/workflows/processes) must really have
+# the steps named here, and those steps must declare the document (workflows/tests/test_document_codes.py).
+# "daily", "monitoring" and "discipline" (the 审批表/考核 forms) are not workflows: their documents are made on
+# demand from the subject's 文书卷宗 page.
 PROCESSES = (
     "pre_sentence_assessment", "intake", "daily", "monitoring", "leave", "business_travel", "transfer",
-    "discipline", "discharge", "termination",
+    "discipline", "discharge", "termination", "commendation", "admonition", "warning", "police_penalty_request",
+    "arrest_request",
 )
+# `steps=ON_DEMAND`: made on demand from the subject's 文书卷宗 page when the event happens (首次谈话笔录,
+# 外出申请书 …); no workflow step produces it.
+ON_DEMAND = "on_demand"
 SIGNERS = {"township": "司法所", "county": "县级社区矫正机构", "county_head": "县司法局负责人"}
 ARCHIVES = {"enforcement": "执法档案", "working": "工作档案", "both": "执法档案、工作档案"}
 SOURCES = {"verified": "已核实", "public_code": "见于公开代码", "inferred": "推定"}
@@ -93,6 +101,7 @@ class DocumentType:
     incoming: bool = False
     source_note: str = ""
     produced_by_case_file: bool = False
+    on_demand: bool = False  # no workflow step produces it: made from the subject's 文书卷宗 page
     approvals: tuple[str, ...] = field(default=())  # opinion rows printed on a 审批表
 
     @property
@@ -131,6 +140,8 @@ def _t(code, title, stage, steps, signer, archive, section, order, source, row, 
         kw["approvals"] = {"township": ("township_opinion",), "county": _OPINIONS_COUNTY,
                            "county_head": ("township_opinion",) + _OPINIONS_HEAD}[signer]
     # the opinion fields printed on a form are optional fields of the type (blank lines for handwriting)
+    if steps == ON_DEMAND:
+        steps, kw["on_demand"] = (), True
     approvals = kw.get("approvals", ())
     kw["optional"] = tuple(kw.get("optional", ())) + tuple(a for a in approvals if a not in kw.get("optional", ()))
     _TYPES.append(DocumentType(code, title, stage, tuple(steps), signer, archive, section, order, source, row,
@@ -156,17 +167,17 @@ _t("assessment_assignment_notice", "调查评估指派通知书", A, [(A, "assig
         "（{{ subject.sex }}，{{ subject.birth_date_cn }}出生，居住地：{{ subject.residence_address }}）"
         "是否适宜适用{{ proposed_category }}进行调查评估。现指派你所开展调查，"
         "请于{{ due_date_cn }}前将调查材料及意见报送我局。")
-_t("assessment_interview_record", "调查评估询问笔录", A, [(A, "record_interview")], "township", "both",
+_t("assessment_interview_record", "调查评估询问笔录", A, [(A, "submit_findings")], "township", "both",
    "assessment", 3, "verified", 3, layout="record",
    required=("record_time", "record_place", "interviewer", "recorder", "interviewee", "interviewee_relation",
              "record_content"),
    source_note="DB32/T 3246-2017 附录A")
-_t("assessment_opinion_approval_form", "调查评估意见呈批表", A, [(A, "submit_opinion"), (A, "approve_opinion")],
+_t("assessment_opinion_approval_form", "调查评估意见呈批表", A, [(A, "submit_for_review")],
    "county", "enforcement", "assessment", 4, "verified", 4, layout="form",
    required=("commissioning_body", "commission_number", "proposed_category", "assessment_conclusion",
              "assessment_reason"),
    source_note="DB32/T 3246-2017 附录B")
-_t("assessment_opinion", "调查评估意见书", A, [(A, "issue_opinion")], "county", "both", "assessment", 5,
+_t("assessment_opinion", "调查评估意见书", A, [(A, "approve")], "county", "both", "assessment", 5,
    "verified", 5, number_series="调",
    required=("recipient", "commission_number", "commission_date_cn", "assessee_role", "proposed_category",
              "residence_situation", "family_relations", "past_behaviour", "offence_impact",
@@ -186,7 +197,7 @@ _t("assessment_opinion", "调查评估意见书", A, [(A, "issue_opinion")], "co
         "综上，我局认为{{ subject.name }}{{ assessment_conclusion }}适用{{ proposed_category }}。"
         "{{ assessment_reason }}",
    source_note="2012《社区矫正执法文书格式》文书1；DB32/T 3246-2017 附录C")
-_t("assessment_return_letter", "调查评估退回函", A, [(A, "return_commission")], "county", "enforcement",
+_t("assessment_return_letter", "调查评估退回函", A, [(A, "return_unable")], "county", "enforcement",
    "assessment", 6, "inferred", 6, number_series="函",
    required=("recipient", "commission_number", "return_reason"),
    body="{{ recipient }}：\n你院（局）{{ commission_number }}关于对{{ subject.name }}进行调查评估的委托函及相关材料收悉。"
@@ -205,13 +216,13 @@ _in("parole_certificate", "假释证明书", N, "legal", 7, 7)
 _in("indictment", "起诉书", N, "legal", 8, 7)
 _in("case_closing_form", "罪犯结案登记表", N, "legal", 9, 7, source="public_code")
 _in("execution_advice_notice", "罪犯执行告知书", N, "legal", 10, 7, source="public_code")
-_t("legal_documents_receipt", "法律文书送达回执", N, [(N, "receive_documents")], "county", "enforcement",
+_t("legal_documents_receipt", "法律文书送达回执", N, [(N, "receive_documents"), (N, "complete_documents")], "county", "enforcement",
    "intake", 1, "verified", 8, number_series=None,
    required=("recipient", "received_documents", "received_date_cn"),
    body="{{ recipient }}：\n你单位送达的{{ subject.name }}（{{ subject.category }}）{{ received_documents }}，"
         "我局已于{{ received_date_cn }}收到。特此回执。",
    source_note="2012《实施办法》第5条“送达回执”（二手来源）")
-_t("documents_completion_notice", "法律文书补齐通知书", N, [(N, "request_missing_documents")], "county",
+_t("documents_completion_notice", "法律文书补齐通知书", N, [(N, "report_without_documents")], "county",
    "enforcement", "intake", 2, "inferred", 9, number_series="函",
    required=("recipient", "missing_documents"),
    body="{{ recipient }}：\n社区矫正对象{{ subject.name }}已于{{ subject.report_date_cn }}到我局报到。"
@@ -226,10 +237,10 @@ _t("report_status_notice", "社区矫正对象报到情况通知单", N, [(N, "r
         "（{{ subject.category }}），报到情况为：{{ report_status }}，报到日期：{{ subject.report_date_cn }}。"
         "特此通知。",
    source_note="2012《社区矫正执法文书格式》文书3")
-_t("temporary_release_handover", "暂予监外执行罪犯交接书", N, [(N, "receive_escorted")], "county",
+_t("temporary_release_handover", "暂予监外执行罪犯交接书", N, ON_DEMAND, "county",
    "enforcement", "intake", 4, "inferred", 12, layout="form",
    required=("handover_unit", "handover_date_cn", "received_documents"), approvals=())
-_t("first_interview_record", "首次谈话笔录", N, [(N, "hold_first_interview")], "township", "both", "intake", 5,
+_t("first_interview_record", "首次谈话笔录", N, ON_DEMAND, "township", "both", "intake", 5,
    "public_code", 13, layout="record",
    required=("record_time", "record_place", "interviewer", "recorder", "interviewee", "record_content"),
    source_note="R2“社区矫正人员首次谈话笔录”")
@@ -255,7 +266,7 @@ _t("rights_obligations_notice", "社区矫正告知书", N, [(N, "announce")], "
         "离开所居住的市、县或者迁居，应当报经批准。\n"
         "三、你应当按照规定参加教育学习和公益活动，接受信息化核查和实地查访。\n"
         "以上内容已向本人告知。")
-_t("responsibility_agreement", "社区矫正责任书", N, [(N, "form_team")], "township", "working", "intake", 8,
+_t("responsibility_agreement", "社区矫正责任书", N, [(N, "start_correction")], "township", "working", "intake", 8,
    "public_code", 16, required=("guarantor_name", "guarantor_relation"), subject_signs=True,
    body="为帮助社区矫正对象{{ subject.name }}顺利完成社区矫正，{{ guarantor_relation }}关系人{{ guarantor_name }}"
         "自愿作为矫正小组成员，承担下列责任：\n"
@@ -263,31 +274,31 @@ _t("responsibility_agreement", "社区矫正责任书", N, [(N, "form_team")], "
         "二、发现社区矫正对象有违法违规或者异常情况，及时向司法所报告；\n"
         "三、督促社区矫正对象按时报告、参加教育学习和公益活动。",
    source_note="R2“社区矫正责任书”")
-_t("correction_team_list", "矫正小组成员名单", N, [(N, "form_team")], "township", "both", "intake", 9,
+_t("correction_team_list", "矫正小组成员名单", N, [(N, "start_correction")], "township", "both", "intake", 9,
    "verified", 17, layout="list", required=("team_leader", "team_members"),
    source_note="2012 通知“确定矫正小组”；《社区矫正法》第25条")
-_t("volunteer_agreement", "志愿者帮教协议书", N, [(N, "form_team")], "township", "working", "intake", 10,
+_t("volunteer_agreement", "志愿者帮教协议书", N, ON_DEMAND, "township", "working", "intake", 10,
    "public_code", 18, required=("volunteer_name",),
    body="甲方：{{ org.township_name }}\n乙方（志愿者）：{{ volunteer_name }}\n"
         "乙方自愿参加社区矫正对象{{ subject.name }}的帮教工作，在矫正期间定期与其谈心交流，了解思想动态，"
         "协助开展教育帮扶，对工作中知悉的个人信息予以保密。甲方为乙方开展帮教提供必要的指导和支持。",
    source_note="R2")
-_t("correction_plan", "社区矫正方案", N, [(N, "draw_up_plan"), ("daily", "adjust_plan")], "township", "both",
+_t("correction_plan", "社区矫正方案", N, [(N, "start_correction"), ("daily", "adjust_plan")], "township", "both",
    "intake", 11, "verified", 19, layout="form", approvals=("township_opinion", "county_opinion"),
    required=("plan_supervision", "plan_education", "plan_assistance"),
    source_note="《社区矫正法》第24条；R1 CorrectionPlan")
 _t("supervision_level_approval_form", "分类管理审批表", N,
-   [(N, "set_initial_level"), ("daily", "change_level")], "county", "both", "intake", 12, "public_code", 20,
+   [(N, "start_correction"), ("daily", "change_level")], "county", "both", "intake", 12, "public_code", 20,
    layout="form", required=("old_level", "new_level", "level_reason"),
    source_note="R1 CateModifyInfo；R2“修改监管等级”")
-_t("exit_entry_report_notice", "出入境报备通知书", N, [(N, "report_exit_ban")], "county", "enforcement",
+_t("exit_entry_report_notice", "出入境报备通知书", N, ON_DEMAND, "county", "enforcement",
    "intake", 13, "public_code", 21, number_series="通", required=("exit_entry_authority",),
    body="{{ exit_entry_authority }}：\n社区矫正对象{{ subject.name }}（{{ subject.sex }}，身份证号码"
         "{{ subject.id_number }}），因犯{{ subject.charges }}被判处{{ subject.original_term }}，"
         "矫正期限自{{ subject.period_start_cn }}起至{{ subject.period_end_cn }}止。"
         "依照有关规定，该对象在社区矫正期间属于法定不准出境人员，现予报备。",
    source_note="国移民公〔2021〕420号（名称已核实）；R1“报备”")
-_t("document_custody_register", "出入境证件代管登记表", N, [(N, "take_passport_custody")], "county",
+_t("document_custody_register", "出入境证件代管登记表", N, ON_DEMAND, "county",
    "enforcement", "intake", 14, "public_code", 21, layout="list", required=("certificates",))
 
 D = "daily"
@@ -389,33 +400,33 @@ _t("monitoring_removal_notice", "解除电子定位装置通知书", M, [(M, "re
 
 L = "leave"
 # ---------------------------------------------------------------------------------------------- 外出
-_t("leave_application", "外出申请书", L, [(L, "submit")], "township", "working", "supervision", 30,
+_t("leave_application", "外出申请书", L, ON_DEMAND, "township", "working", "supervision", 30,
    "inferred", 39, layout="form", approvals=(), subject_signs=True,
    required=("destination", "leave_reason", "leave_start_cn", "leave_end_cn", "leave_days", "leave_contact"))
-_t("leave_approval_form", "外出审批表", L, [(L, "approve_by_township"), (L, "approve"), (L, "approve_by_city")],
+_t("leave_approval_form", "外出审批表", L, [(L, "approve_township"), (L, "approve_county"), (L, "approve_city")],
    "county", "both", "supervision", 31, "verified", 40, layout="form",
    approvals=("township_opinion", "county_opinion", "city_opinion"),
    required=("destination", "leave_reason", "leave_start_cn", "leave_end_cn", "leave_days"),
    source_note="2012 通知；闵侯县“社区矫正人员外出审批表”")
-_t("leave_certificate", "社区矫正对象外出证明", L, [(L, "issue_permit")], "county", "both", "supervision", 32,
+_t("leave_certificate", "社区矫正对象外出证明", L, [(L, "approve_township"), (L, "approve_county"), (L, "approve_city")], "county", "both", "supervision", 32,
    "verified", 41, layout="certificate", number_series="外",
    required=("destination", "leave_reason", "leave_start_cn", "leave_end_cn"),
    body="兹有社区矫正对象{{ subject.name }}（{{ subject.sex }}，身份证号码{{ subject.id_number }}），"
         "因{{ leave_reason }}，经批准于{{ leave_start_cn }}至{{ leave_end_cn }}前往{{ destination }}。"
         "请沿途及目的地有关部门予以协助监督。外出期间应当遵守有关规定，按期返回并办理销假手续。",
    source_note="闵侯县“社区矫正人员外出证明”")
-_t("leave_extension_form", "延长外出（续假）审批表", L, [(L, "approve_extension")], "county", "both",
+_t("leave_extension_form", "延长外出（续假）审批表", L, ON_DEMAND, "county", "both",
    "supervision", 33, "inferred", 42, layout="form",
    required=("destination", "extension_reason", "leave_end_cn"))
 _t("leave_return_register", "销假登记表", L, [(L, "register_return")], "township", "both", "supervision", 34,
    "public_code", 43, layout="form", approvals=("township_opinion",), subject_signs=True,
    required=("destination", "leave_start_cn", "leave_end_cn", "return_date_cn", "leave_performance"))
-_t("frequent_travel_approval_form", "经常性跨市县活动审批表", L, [(L, "approve_frequent_travel")], "county",
+_t("frequent_travel_approval_form", "经常性跨市县活动审批表", L, ON_DEMAND, "county",
    "both", "supervision", 35, "verified", 44, layout="form", subject_signs=True,
    required=("destination", "leave_reason", "leave_start_cn", "leave_end_cn"),
    source_note="《社区矫正法》第27条“简化批准程序和方式”")
 B = "business_travel"
-_t("business_travel_application", "经营性外出申请表", B, [(B, "apply")], "township", "working",
+_t("business_travel_application", "经营性外出申请表", B, ON_DEMAND, "township", "working",
    "supervision", 40, "verified", 45, layout="form", approvals=("township_opinion",), subject_signs=True,
    required=("business_name", "business_purpose", "destination", "leave_start_cn", "leave_end_cn"),
    source_note="济宁报告“经营性外出”")
@@ -423,14 +434,14 @@ _t("business_travel_approval_form", "经营性外出审批表", B, [(B, "approve
    41, "verified", 45, layout="form",
    required=("business_name", "business_purpose", "destination", "leave_start_cn", "leave_end_cn"),
    source_note="济宁报告；嘉兴2025年指引")
-_t("business_travel_certificate", "经营性外出证明", B, [(B, "issue_permit")], "county", "both",
+_t("business_travel_certificate", "经营性外出证明", B, [(B, "approve")], "county", "both",
    "supervision", 42, "verified", 45, layout="certificate", number_series="外",
    required=("business_name", "business_purpose", "destination", "leave_start_cn", "leave_end_cn"),
    body="兹有社区矫正对象{{ subject.name }}（{{ subject.sex }}，身份证号码{{ subject.id_number }}），"
         "系{{ business_name }}经营管理人员，因{{ business_purpose }}，经批准于{{ leave_start_cn }}至"
         "{{ leave_end_cn }}期间前往{{ destination }}开展经营活动。请有关部门予以协助监督。")
 _t("supervision_assistance_letter", "协助监管函", L,
-   [(L, "request_assistance"), (B, "request_assistance")], "county", "enforcement", "supervision", 36,
+   ON_DEMAND, "county", "enforcement", "supervision", 36,
    "inferred", 46, number_series="函",
    required=("recipient", "destination", "leave_start_cn", "leave_end_cn", "leave_contact"),
    body="{{ recipient }}：\n我局社区矫正对象{{ subject.name }}经批准于{{ leave_start_cn }}至{{ leave_end_cn }}"
@@ -441,41 +452,41 @@ T = "transfer"
 # ---------------------------------------------------------------------------------------------- 执行地变更
 _in("residence_verification_letter_incoming", "居住地审核函", T, "supervision", 59, 49, source="public_code")
 _in("transfer_letter_incoming", "社区矫正对象执行地变更函", T, "supervision", 59, 49, source="public_code")
-_t("transfer_application", "执行地变更申请书", T, [(T, "apply")], "township", "working", "supervision", 50,
+_t("transfer_application", "执行地变更申请书", T, ON_DEMAND, "township", "working", "supervision", 50,
    "inferred", 47, layout="form", approvals=(), subject_signs=True,
    required=("new_residence", "transfer_reason"))
-_t("transfer_approval_form", "执行地变更审批表", T, [(T, "give_township_opinion"), (T, "decide")], "county",
+_t("transfer_approval_form", "执行地变更审批表", T, [(T, "approve")], "county",
    "both", "supervision", 51, "verified", 48, layout="form",
    required=("new_residence", "new_county", "transfer_reason"), optional=("consultation_result",),
    source_note="2012 通知“居住地变更审批”")
-_t("residence_verification_request", "执行地变更征求意见函", T, [(T, "consult_new_agency")], "county",
+_t("residence_verification_request", "执行地变更征求意见函", T, [(T, "consult")], "county",
    "enforcement", "supervision", 52, "public_code", 49, number_series="函",
    required=("recipient", "new_residence", "transfer_reason"),
    body="{{ recipient }}：\n我局社区矫正对象{{ subject.name }}（{{ subject.category }}，矫正期限自"
         "{{ subject.period_start_cn }}起至{{ subject.period_end_cn }}止）申请将执行地变更至你辖区"
         "{{ new_residence }}，理由：{{ transfer_reason }}请你局核实其居住情况并于五日内书面回复意见。")
-_t("residence_verification_reply", "执行地变更征求意见回复函", T, [(T, "reply_to_consultation")], "county",
+_t("residence_verification_reply", "执行地变更征求意见回复函", T, [(T, "receive_reply")], "county",
    "enforcement", "supervision", 53, "public_code", 49, number_series="函",
    required=("recipient", "new_residence", "consultation_result"),
    body="{{ recipient }}：\n你局关于社区矫正对象{{ subject.name }}执行地变更至{{ new_residence }}的征求意见函收悉。"
         "{{ consultation_result }}")
-_t("transfer_decision", "执行地变更决定书", T, [(T, "decide")], "county", "both", "supervision", 54,
+_t("transfer_decision", "执行地变更决定书", T, [(T, "approve")], "county", "both", "supervision", 54,
    "verified", 50, number_series="变", required=("new_residence", "new_county"), subject_signs=True,
    body="社区矫正对象{{ subject.name }}：\n你申请将执行地变更至{{ new_residence }}，经审查，依照《中华人民共和国"
         "社区矫正法》第二十七条，决定同意你的执行地变更申请。你应当自收到本决定书之日起七日内到"
         "{{ new_county }}报到。逾期不报到的，将依法处理。",
    source_note="《社区矫正法》第27条")
-_t("transfer_notice", "执行地变更通知书", T, [(T, "decide")], "county", "enforcement", "supervision", 55,
+_t("transfer_notice", "执行地变更通知书", T, [(T, "approve")], "county", "enforcement", "supervision", 55,
    "verified", 50, number_series="通", required=("recipient", "new_residence", "new_county"),
    optional=("copy_to",),
    body="{{ recipient }}：\n经审查，我局决定将社区矫正对象{{ subject.name }}（{{ subject.category }}，"
         "{{ subject.judgment_number }}）的执行地变更为{{ new_residence }}，由{{ new_county }}接收。特此通知。",
    source_note="《社区矫正法》第27条第2款")
-_t("file_transfer_letter", "社区矫正档案移交函", T, [(T, "transfer_files")], "county", "enforcement",
+_t("file_transfer_letter", "社区矫正档案移交函", T, [(T, "hand_over")], "county", "enforcement",
    "supervision", 56, "inferred", 51, number_series="函", required=("recipient",),
    body="{{ recipient }}：\n社区矫正对象{{ subject.name }}执行地已变更至你辖区，现将其社区矫正档案材料移交你局"
         "（清单附后），请查收并回执。")
-_t("file_transfer_list", "社区矫正档案移交清单", T, [(T, "transfer_files")], "county", "enforcement",
+_t("file_transfer_list", "社区矫正档案移交清单", T, [(T, "hand_over")], "county", "enforcement",
    "supervision", 57, "inferred", 51, layout="list", required=("new_county", "items"))
 
 P = "discipline"
@@ -500,7 +511,7 @@ _pair("commendation", "奖", "表扬审批表", "表扬决定书", 53, "public_c
       "R1“表扬审批表”；《社区矫正法》第28条", 10,
       "社区矫正对象{{ subject.name }}：\n经查，{{ facts }}依照{{ legal_basis }}，决定给予你表扬。"
       "望你继续努力，争取更好表现。",
-      [(P, "propose_commendation")], [(P, "decide_commendation")], dec_kw={"subject_signs": True})
+      [(P, "propose_commendation")], [("commendation", "decide")], dec_kw={"subject_signs": True})
 _t("violation_inquiry_record", "违规调查询问笔录", P, [(P, "investigate")], "township", "both", "sanctions", 20,
    "inferred", 54, layout="record",
    required=("record_time", "record_place", "interviewer", "recorder", "interviewee", "interviewee_relation",
@@ -510,19 +521,19 @@ _pair("admonition", "训", "训诫审批表", "训诫决定书", 55, "inferred",
       "社区矫正对象{{ subject.name }}：\n经查，{{ facts }}\n上述行为违反了社区矫正监督管理规定。"
       "依照{{ legal_basis }}，决定给予你训诫。你应当深刻反省，认真遵守监督管理规定。"
       "如不服本决定，可以在收到本决定书之日起向本局提出申辩。",
-      [(P, "propose_admonition")], [(P, "decide_admonition")], dec_kw={"subject_signs": True})
+      [(P, "propose_admonition")], [("admonition", "decide")], dec_kw={"subject_signs": True})
 _pair("warning", "警", "警告审批表", "警告决定书", 56, "verified", "verified",
       "2012 通知“警告”；R2", 40,
       "社区矫正对象{{ subject.name }}：\n经查，{{ facts }}\n上述行为违反了社区矫正监督管理规定。"
       "依照{{ legal_basis }}，决定给予你警告。你应当深刻反省，认真遵守监督管理规定；"
       "受到警告后仍不改正的，将依法提请撤销缓刑、撤销假释或者收监执行。",
-      [(P, "propose_warning")], [(P, "decide_warning")], dec_kw={"subject_signs": True})
+      [(P, "propose_warning")], [("warning", "decide")], dec_kw={"subject_signs": True})
 _pair("police_penalty", "治", "提请治安管理处罚审核表", "治安管理处罚建议书", 57, "verified", "verified",
       "2012 通知；《社区矫正法》第28、59条", 50,
       "{{ recipient }}：\n社区矫正对象{{ subject.name }}（{{ subject.category }}），{{ facts }}"
       "其行为违反了监督管理规定，依照{{ legal_basis }}，建议对其给予治安管理处罚（{{ penalty_requested }}）。"
       "现将有关材料移送你局，请依法处理并将结果告知我局。",
-      [(P, "propose_police_penalty")], [(P, "request_police_penalty")],
+      [(P, "propose_police_penalty")], [("police_penalty_request", "request")],
       decision_required=("recipient", "facts", "legal_basis", "penalty_requested"),
       dec_kw={"optional": ("evidence", "copy_to")})
 _pair("probation_revocation", "撤", "提请撤销缓刑审核表", "撤销缓刑建议书", 58, "verified", "verified",
@@ -531,7 +542,7 @@ _pair("probation_revocation", "撤", "提请撤销缓刑审核表", "撤销缓�
       "判处{{ subject.original_term }}，缓刑考验期自{{ subject.period_start_cn }}起至{{ subject.period_end_cn }}止。"
       "在缓刑考验期内，{{ facts }}\n证据：{{ evidence }}\n依照{{ legal_basis }}，建议撤销其缓刑，执行原判刑罚。"
       "请依法裁定。",
-      [(P, "propose_probation_revocation")], [(P, "request_probation_revocation")],
+      [(P, "propose_probation_revocation")], [("termination", "propose")],
       decision_required=("recipient", "facts", "evidence", "legal_basis"), dec_kw={"optional": ("copy_to",)})
 _pair("parole_revocation", "撤", "提请撤销假释审核表", "撤销假释建议书", 59, "verified", "verified",
       "《社区矫正法》第46条；R2", 70,
@@ -539,10 +550,10 @@ _pair("parole_revocation", "撤", "提请撤销假释审核表", "撤销假释�
       "经{{ subject.judgment_number }}裁定假释，考验期自{{ subject.period_start_cn }}起至"
       "{{ subject.period_end_cn }}止。在假释考验期内，{{ facts }}\n证据：{{ evidence }}\n"
       "依照{{ legal_basis }}，建议撤销其假释。请依法裁定。",
-      [(P, "propose_parole_revocation")], [(P, "request_parole_revocation")],
+      [(P, "propose_parole_revocation")], [("termination", "propose")],
       decision_required=("recipient", "facts", "evidence", "legal_basis"), dec_kw={"optional": ("copy_to",)})
 _t("arrest_request", "提请逮捕建议书", P,
-   [(P, "request_probation_revocation"), (P, "request_parole_revocation")], "county", "both", "sanctions", 80,
+   [("arrest_request", "request")], "county", "both", "sanctions", 80,
    "verified", 60, number_series="捕", required=("recipient", "facts", "legal_basis"), optional=("copy_to",),
    body="{{ recipient }}：\n我局已向你院提请撤销社区矫正对象{{ subject.name }}的缓刑（假释）。"
         "鉴于{{ facts }}可能逃跑或者发生社会危险，依照{{ legal_basis }}，建议对其予以逮捕。",
@@ -552,7 +563,7 @@ _pair("committal", "收", "提请收监执行审核表", "收监执行建议书"
       "{{ recipient }}：\n暂予监外执行社区矫正对象{{ subject.name }}，因犯{{ subject.charges }}被判处"
       "{{ subject.original_term }}，经{{ subject.judgment_number }}决定暂予监外执行。在暂予监外执行期间，"
       "{{ facts }}\n证据：{{ evidence }}\n依照{{ legal_basis }}，建议对其收监执行。请依法决定。",
-      [(P, "propose_committal")], [(P, "request_committal")],
+      [(P, "propose_committal")], [("termination", "propose")],
       decision_required=("recipient", "facts", "evidence", "legal_basis"), dec_kw={"optional": ("copy_to",)})
 _pair("sentence_reduction", "减", "提请减刑审核表", "减刑建议书", 62, "inferred", "verified",
       "《社区矫正法》第33条", 100,
@@ -562,17 +573,17 @@ _pair("sentence_reduction", "减", "提请减刑审核表", "减刑建议书", 6
       decision_required=("recipient", "facts", "reduction_basis", "legal_basis"),
       dec_kw={"optional": ("copy_to",)})
 _t("sanction_notice", "奖惩情况通知书", P,
-   [(P, "decide_commendation"), (P, "decide_admonition"), (P, "decide_warning")], "county", "enforcement",
+   [("commendation", "deliver"), ("admonition", "deliver"), ("warning", "deliver")], "county", "enforcement",
    "sanctions", 110, "inferred", 63, number_series="通", required=("recipient", "facts", "proposal"),
    body="{{ recipient }}：\n社区矫正对象{{ subject.name }}（{{ subject.category }}），{{ facts }}"
         "我局已作出如下处理：{{ proposal }}特此通知。")
 
 C = "discharge"
 # ---------------------------------------------------------------------------------------------- 解除
-_t("personal_summary", "社区矫正对象个人总结", C, [(C, "submit_summary")], "township", "both", "closing", 1,
+_t("personal_summary", "社区矫正对象个人总结", C, [(C, "evaluate")], "township", "both", "closing", 1,
    "verified", 64, layout="text", required=("summary_content",), subject_signs=True,
    source_note="2012《实施办法》第29条“个人总结”（二手来源）")
-_t("expiry_appraisal_form", "社区矫正期满鉴定表", C, [(C, "appraise")], "county", "both", "closing", 2,
+_t("expiry_appraisal_form", "社区矫正期满鉴定表", C, [(C, "evaluate")], "county", "both", "closing", 2,
    "public_code", 65, layout="form", required=("performance", "attitude"), optional=("resettlement_suggestion",),
    source_note="R2“社区服刑人员矫正期满鉴定表”")
 _t("discharge_announcement", "解除社区矫正宣告书", C, [(C, "announce")], "county", "both", "closing", 3,
@@ -582,7 +593,7 @@ _t("discharge_announcement", "解除社区矫正宣告书", C, [(C, "announce")]
         "你的社区矫正期限将于{{ discharge_date_cn }}届满，依照《中华人民共和国社区矫正法》第四十四条，"
         "现宣告解除社区矫正。",
    source_note="R2；公开代码")
-_t("discharge_certificate", "解除社区矫正证明书", C, [(C, "issue_certificate")], "county", "both", "closing", 4,
+_t("discharge_certificate", "解除社区矫正证明书", C, [(C, "discharge")], "county", "both", "closing", 4,
    "verified", 67, layout="certificate", number_series="解", required=("discharge_type", "discharge_date_cn"),
    body="社区矫正对象{{ subject.name }}，{{ subject.sex }}，{{ subject.birth_date_cn }}出生，身份证号码"
         "{{ subject.id_number }}，因犯{{ subject.charges }}经{{ subject.deciding_authority }}"
@@ -590,21 +601,21 @@ _t("discharge_certificate", "解除社区矫正证明书", C, [(C, "issue_certif
         "于{{ subject.period_start_cn }}起实行社区矫正。现因{{ discharge_type }}，"
         "依照《中华人民共和国社区矫正法》第四十四条，于{{ discharge_date_cn }}解除社区矫正。特此证明。",
    source_note="《社区矫正法》第44条；R2")
-_t("discharge_notice", "解除社区矫正通知书", C, [(C, "issue_certificate")], "county", "enforcement", "closing", 5,
+_t("discharge_notice", "解除社区矫正通知书", C, [(C, "notify_authorities")], "county", "enforcement", "closing", 5,
    "verified", 68, number_series="通", required=("recipient", "discharge_type", "discharge_date_cn"),
    optional=("copy_to",),
    body="{{ recipient }}：\n你单位{{ subject.judgment_number }}判决（裁定、决定）的社区矫正对象{{ subject.name }}"
         "（{{ subject.category }}），因{{ discharge_type }}，已于{{ discharge_date_cn }}解除社区矫正，"
         "我局已向其发放解除社区矫正证明书。特此通知。",
    source_note="《社区矫正法》第44条；R2")
-_t("resettlement_handover_form", "刑满释放（解矫）人员安置帮教衔接表", C, [(C, "hand_over_resettlement")],
+_t("resettlement_handover_form", "刑满释放（解矫）人员安置帮教衔接表", C, [(C, "notify_authorities")],
    "township", "working", "closing", 6, "inferred", 69, layout="form", approvals=("township_opinion",),
    required=("performance", "resettlement_suggestion"))
 
 X = "termination"
 # ---------------------------------------------------------------------------------------------- 终止
 _t("termination_notice", "终止社区矫正通知书", X,
-   [(X, "terminate_on_revocation"), (X, "terminate_on_committal"), (X, "record_death")], "county",
+   [(X, "record_revoked"), (X, "notify_death")], "county",
    "enforcement", "closing", 10, "verified", 70, number_series="终",
    required=("recipient", "termination_type", "termination_date_cn", "termination_reason"),
    optional=("copy_to",),
@@ -612,7 +623,7 @@ _t("termination_notice", "终止社区矫正通知书", X,
         "{{ termination_reason }}依照《中华人民共和国社区矫正法》第四十五条，其社区矫正于"
         "{{ termination_date_cn }}终止（{{ termination_type }}）。特此通知。",
    source_note="《社区矫正法》第45、51条；名称推定")
-_t("death_report", "社区矫正对象死亡情况报告", X, [(X, "record_death")], "county", "both", "closing", 11,
+_t("death_report", "社区矫正对象死亡情况报告", X, [(X, "notify_death")], "county", "both", "closing", 11,
    "verified", 71, required=("recipient", "death_date_cn", "death_cause"),
    body="{{ recipient }}：\n社区矫正对象{{ subject.name }}（{{ subject.category }}）于{{ death_date_cn }}死亡，"
         "死亡原因：{{ death_cause }}依照《中华人民共和国社区矫正法》第五十一条，特此报告。",
@@ -654,7 +665,7 @@ def incoming_types() -> list[DocumentType]:
 
 
 def produced_by(process: str, transition: str) -> list[DocumentType]:
-    """Document types a workflow transition produces (what the engine calls after commit)."""
+    """Document types a workflow transition produces (the steps declare the same codes: workflows.document_fields.document_problems)."""
     return [t for t in CATALOGUE.values() if (process, transition) in t.steps]
 
 
@@ -686,7 +697,7 @@ def check_catalogue() -> list[str]:
                 problems.append(f"{t.code}：未知流程 {process}")
             if not transition.isidentifier() or transition != transition.lower():
                 problems.append(f"{t.code}：环节名 {transition} 不是 snake_case")
-        if not t.steps and not t.produced_by_case_file:
+        if not t.steps and not t.produced_by_case_file and not t.on_demand:
             problems.append(f"{t.code}：没有产生该文书的流程环节")
         for name in t.fields:
             if name not in FIELDS:

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from yunjiao.core.scoping import ScopedQuerySet
+from yunjiao.core.actors import SYSTEM
+from yunjiao.core.scoping import ScopedQuerySet, path_q, scope_path
 from yunjiao.documents.catalogue import CATALOGUE
 
 DOC_TYPE_CHOICES = [(t.code, t.title) for t in CATALOGUE.values()]
@@ -85,6 +86,15 @@ class DocumentQuerySet(ScopedQuerySet):
     scope_field = "subject__org_path"
     subject_field = None  # enforcement documents are not shown on the subject's phone
     author_field = "issuing_org__path"  # the issuing org keeps access after an execution-place transfer
+    #: a document of a case without a subject (调查评估 before sentencing) is scoped by the case's org path
+    case_field = "case__org_path"
+
+    def visible_to(self, user):
+        visible = super().visible_to(user)
+        path = scope_path(user)
+        if user is SYSTEM or path in (None, "") or getattr(user, "role", None) == "subject":
+            return visible
+        return visible | self.filter(path_q(self.case_field, path))
 
     def current(self):
         return self.filter(is_current=True)
@@ -103,8 +113,15 @@ class Document(models.Model):
         UNAVAILABLE = "unavailable", "PDF 不可用"
         NOT_APPLICABLE = "n/a", "无"
 
+    class Status(models.TextChoices):
+        NORMAL = "normal", "正常"
+        INCOMPLETE = "incomplete", "待补全"
+
+    # A document of a 调查评估 case has no subject yet (the person is not sentenced): then `case` carries it.
     subject = models.ForeignKey("subjects.Subject", verbose_name="社区矫正对象", on_delete=models.PROTECT,
-                                related_name="documents")
+                                null=True, blank=True, related_name="documents")
+    case = models.ForeignKey("workflows.Case", verbose_name="流程案件", on_delete=models.PROTECT, null=True,
+                             blank=True, related_name="documents")
     doc_type = models.CharField("文书类型", max_length=64, choices=DOC_TYPE_CHOICES, db_index=True)
     title = models.CharField("题名", max_length=100)
     incoming = models.BooleanField("外来文书", default=False)
@@ -121,6 +138,11 @@ class Document(models.Model):
                                     on_delete=models.PROTECT, related_name="next_version")
     is_current = models.BooleanField("当前版本", default=True)
     fields = models.JSONField("文书内容字段", default=dict, blank=True)
+    # INCOMPLETE: the step that produced it was done, but required content is not known yet; the officer fills
+    # `missing_fields` (field names) with services.complete_document, then it is rendered.
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.NORMAL,
+                              db_index=True)
+    missing_fields = models.JSONField("待补全字段", default=list, blank=True)
     template_version = models.ForeignKey(TemplateVersion, verbose_name="模板版本", null=True, blank=True,
                                          on_delete=models.PROTECT, related_name="documents")
     template_sha256 = models.CharField(max_length=64, blank=True)
@@ -155,6 +177,19 @@ class Document(models.Model):
     @property
     def doc_type_def(self):
         return CATALOGUE[self.doc_type]
+
+    @property
+    def is_incomplete(self) -> bool:
+        return self.status == self.Status.INCOMPLETE
+
+    @property
+    def person_name(self) -> str:
+        """Whose document it is: the subject, or the assessed person of a case without a subject."""
+        if self.subject_id:
+            return self.subject.name
+        if self.case_id:
+            return (self.case.data or {}).get("person_name") or self.case.title
+        return ""
 
 
 class CaseFileExportQuerySet(ScopedQuerySet):

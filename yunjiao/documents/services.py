@@ -191,11 +191,26 @@ def subject_context(subject: Subject, *, on: date | None = None) -> dict:
     }
 
 
-def org_context(org: Org, subject: Subject) -> dict:
+def case_person_context(case) -> dict:
+    """The `subject.*` fields of a document of a case without a subject (调查评估): the person's name from
+    the case; facts only a registered subject has are left empty."""
+    from yunjiao.documents.fields import COMMON_FIELDS
+
+    context = {f.name.split(".", 1)[1]: "" for f in COMMON_FIELDS if f.name.startswith("subject.")}
+    data = case.data or {}
+    context["name"] = data.get("person_name") or case.title
+    return context
+
+
+def org_context(org: Org, subject: Subject | None) -> dict:
     county = org if org.level != OrgLevel.TOWNSHIP else org.parent
+    if subject is not None:
+        township = subject.township.name if subject.township_id else ""
+    else:
+        township = org.name if org.level == OrgLevel.TOWNSHIP else ""
     return {
         "name": org.name, "short_name": org.short_name, "city_name": city_of(county).name,
-        "county_name": county.name, "township_name": subject.township.name if subject.township_id else "",
+        "county_name": county.name, "township_name": township,
         "address": "", "phone": "",
     }
 
@@ -220,8 +235,10 @@ def _normalise_fields(doc_type: DocumentType, values: dict | None) -> dict:
 
 def build_context(document: Document) -> dict:
     subject = document.subject
+    person = subject_context(subject, on=document.issue_date) if subject is not None \
+        else case_person_context(document.case)
     context = {
-        "subject": subject_context(subject, on=document.issue_date),
+        "subject": person,
         "org": org_context(document.issuing_org, subject),
         "officer": {"name": str(document.created_by) if document.created_by else ""},
         "document_number": document.number,
@@ -231,6 +248,13 @@ def build_context(document: Document) -> dict:
     }
     context.update(document.fields)
     return context
+
+
+def audit_path(doc: Document) -> str | None:
+    """Where the audit row of a document belongs: its subject's branch, or its case's (no subject yet)."""
+    if doc.subject_id or not doc.case_id:
+        return None
+    return doc.case.org_path
 
 
 def _user(actor):
@@ -244,20 +268,61 @@ def _record_id(transition_record) -> int | None:
 
 
 # ------------------------------------------------------------------------------------------ issuing
-def issue_document(subject: Subject, code: str, *, actor, context_extra: dict | None = None,
-                   transition_record=None, issue_date: date | None = None) -> Document:
-    """Create one document: 文号 allocated now (gap-free, in this transaction), file rendered after commit."""
+def _owner_org(path: str) -> Org:
+    org = Org.objects.filter(path=path).first()
+    if org is None:
+        raise ServiceError(f"找不到承办机构（{path}），无法生成文书。", code="no_org")
+    return org
+
+
+def case_issuing_org(case, doc_type: DocumentType) -> Org:
+    """The issuing org of a document of a case without a subject: the case's 司法所 for township documents
+    (the county before one is assigned), the county agency of the case otherwise."""
+    org = _owner_org(case.org_path)
+    if org.level == OrgLevel.TOWNSHIP and doc_type.signer != "township":
+        org = org.parent
+    return org
+
+
+def missing_field_names(doc_type: DocumentType, fields: dict) -> list[str]:
+    """Names of the type's required fields that are empty in `fields` (declared order)."""
+    return [name for name in doc_type.required if not _filled(fields.get(name))]
+
+
+def _filled(value) -> bool:
+    return not (value is None or (isinstance(value, str | list | tuple) and len(value) == 0)
+                or (isinstance(value, str) and not value.strip()))
+
+
+def _missing_message(doc_type: DocumentType, names) -> str:
+    return f"生成“{doc_type.title}”缺少必填内容：{'、'.join(FIELDS[n].label for n in names)}。"
+
+
+def issue_document(subject: Subject | None, code: str, *, actor, context_extra: dict | None = None,
+                   transition_record=None, issue_date: date | None = None, case=None,
+                   allow_incomplete: bool = False) -> Document:
+    """Create one document: 文号 allocated now (gap-free, in this transaction), file rendered after commit.
+
+    `subject` may be None for a document of a case without a subject (调查评估): `case` then says whose it is
+    and which org issues it.  Missing required content is an error, unless `allow_incomplete` (a workflow step
+    that produced it): the document is then stored as 待补全 with its `missing_fields`, not rendered, and
+    `complete_document` finishes it."""
     doc_type = _doc_type(code)
     if doc_type.incoming:
         raise ServiceError(f"“{doc_type.title}”是外来文书，请上传原件，不能生成。", code="incoming_type")
+    if subject is None and case is None:
+        raise ServiceError("文书须属于一名社区矫正对象或一个流程案件。", code="no_owner")
     fields = _normalise_fields(doc_type, context_extra)
-    missing = rendering.missing_required(doc_type, fields)
-    if missing:
-        raise ServiceError(f"生成“{doc_type.title}”缺少必填内容：{'、'.join(missing)}。", code="missing_fields")
+    missing = missing_field_names(doc_type, fields)
+    if missing and not allow_incomplete:
+        raise ServiceError(_missing_message(doc_type, missing), code="missing_fields")
     day = issue_date or timezone.localdate()
     with transaction.atomic():
-        subject = Subject.objects.select_related("execution_org", "township").get(pk=subject.pk)
-        org = issuing_org(subject, doc_type)
+        if subject is not None:
+            subject = Subject.objects.select_related("execution_org", "township").get(pk=subject.pk)
+            org = issuing_org(subject, doc_type)
+        else:
+            org = case_issuing_org(case, doc_type)
         number = series = ""
         year = seq = None
         if doc_type.numbered:
@@ -266,31 +331,72 @@ def issue_document(subject: Subject, code: str, *, actor, context_extra: dict | 
             seq = next_sequence(org, series, year)
             number = numbering.format_number(prefix, year, seq)
         version = current_template(city_of(org), code)
+        status = Document.Status.INCOMPLETE if missing else Document.Status.NORMAL
         doc = Document.objects.create(
-            subject=subject, doc_type=code, title=doc_type.title, issuing_org=org, number=number, series=series,
-            year=year, seq=seq, issue_date=day, fields=fields, template_version=version,
+            subject=subject, case=case, doc_type=code, title=doc_type.title, issuing_org=org, number=number,
+            series=series, year=year, seq=seq, issue_date=day, fields=fields, template_version=version,
             transition_record_id=_record_id(transition_record), created_by=_user(actor),
-            pdf_status=Document.PdfStatus.PENDING,
+            status=status, missing_fields=missing, pdf_status=Document.PdfStatus.PENDING,
         )
         audit.record(actor, Action.CREATE, doc, subject=subject,
-                     summary=f"生成文书：{doc_type.title}{(' ' + number) if number else ''}",
-                     after={"doc_type": code, "number": number, "version": 1})
-        _schedule_render(doc.pk)
+                     org_path=None if subject is not None else case.org_path,
+                     summary=f"生成文书：{doc_type.title}{(' ' + number) if number else ''}"
+                             f"{'（待补全）' if missing else ''}",
+                     after={"doc_type": code, "number": number, "version": 1, "status": status,
+                            "missing_fields": missing})
+        if not missing:
+            _schedule_render(doc.pk)
     return doc
 
 
 def generate_for(case, codes, *, actor, transition_record=None) -> list[Document]:
-    """Documents a workflow step declares.  `case` is the workflow case (with `.subject`) or a Subject; a case
-    may supply the type fields with `document_fields(code) -> dict`."""
-    subject = case if isinstance(case, Subject) else case.subject
+    """Documents a workflow step declares, created in the caller's transaction (the step's).
+
+    `case` is the workflow case or a Subject; a case supplies the type fields with `document_fields(code)`.
+    Content the case does not hold yet never blocks the step: such a document is stored 待补全.  A real error
+    (unknown type, an incoming type, no 文号 prefix for the org) raises ServiceError and the caller's step
+    rolls back."""
+    if isinstance(case, Subject):
+        subject, owner_case = case, None
+    else:
+        is_case_row = getattr(getattr(case, "_meta", None), "label", "") == "workflows.Case"
+        subject, owner_case = case.subject, (case if is_case_row else None)
     fields_for = getattr(case, "document_fields", None)
     docs = []
     with transaction.atomic():
         for code in codes:
+            _doc_type(code)  # an unknown code is a declaration error: fail before anything is stored
             extra = fields_for(code) if callable(fields_for) else {}
-            docs.append(issue_document(subject, code, actor=actor, context_extra=extra,
-                                       transition_record=transition_record))
+            docs.append(issue_document(subject, code, actor=actor, context_extra=extra, case=owner_case,
+                                       transition_record=transition_record, allow_incomplete=True))
     return docs
+
+
+def complete_document(document: Document, fields: dict | None, *, actor) -> Document:
+    """Fill the missing content of a 待补全 document: it becomes 正常 and is rendered after commit (audited).
+
+    Only the type's declared fields are taken; if required content is still missing nothing is stored."""
+    with transaction.atomic():
+        doc = Document.objects.select_for_update(of=("self",)).select_related("subject", "case").get(pk=document.pk)
+        if doc.status != Document.Status.INCOMPLETE:
+            raise ServiceError(f"“{doc.title}”内容已完整，无需补全；如需修改请重新生成。", code="not_incomplete")
+        doc_type = doc.doc_type_def
+        given = {k: v for k, v in _normalise_fields(doc_type, fields).items() if _filled(v)}
+        merged = {**doc.fields, **given}
+        missing = missing_field_names(doc_type, merged)
+        if missing:
+            raise ServiceError(_missing_message(doc_type, missing).replace("生成", "补全", 1),
+                               code="missing_fields", field_errors={n: f"请填写“{FIELDS[n].label}”" for n in missing})
+        before = {"status": doc.status, "missing_fields": list(doc.missing_fields)}
+        doc.fields, doc.status, doc.missing_fields = merged, Document.Status.NORMAL, []
+        doc.file_status, doc.pdf_status, doc.error = Document.FileStatus.PENDING, Document.PdfStatus.PENDING, ""
+        doc.save(update_fields=["fields", "status", "missing_fields", "file_status", "pdf_status", "error"])
+        audit.record(actor, Action.UPDATE, doc, subject=doc.subject,
+                     org_path=audit_path(doc),
+                     summary=f"补全文书：{doc.title}{(' ' + doc.number) if doc.number else ''}",
+                     before=before, after={"status": doc.status, "fields": sorted(given)})
+        _schedule_render(doc.pk)
+    return doc
 
 
 def regenerate(document: Document, *, actor, context_extra: dict | None = None) -> Document:
@@ -302,6 +408,8 @@ def regenerate(document: Document, *, actor, context_extra: dict | None = None) 
             raise ServiceError("只能对当前版本重新生成，请打开最新版本。", code="not_current")
         if old.incoming:
             raise ServiceError("外来文书不能重新生成，请重新上传。", code="incoming_type")
+        if old.status == Document.Status.INCOMPLETE:
+            raise ServiceError(f"“{old.title}”尚待补全，请先填写缺少的内容。", code="incomplete")
         doc_type = old.doc_type_def
         fields = dict(old.fields)
         fields.update(_normalise_fields(doc_type, context_extra))
@@ -311,13 +419,14 @@ def regenerate(document: Document, *, actor, context_extra: dict | None = None) 
         old.is_current = False
         old.save(update_fields=["is_current"])
         new = Document.objects.create(
-            subject=old.subject, doc_type=old.doc_type, title=old.title, issuing_org=old.issuing_org,
+            subject=old.subject, case_id=old.case_id, doc_type=old.doc_type, title=old.title, issuing_org=old.issuing_org,
             number=old.number, series=old.series, year=old.year, seq=old.seq, issue_date=old.issue_date,
             version=old.version + 1, previous=old, fields=fields,
             template_version=current_template(city_of(old.issuing_org), old.doc_type),
             transition_record_id=old.transition_record_id, created_by=_user(actor),
         )
         audit.record(actor, Action.UPDATE, new, subject=old.subject,
+                     org_path=audit_path(old),
                      summary=f"重新生成文书：{old.title} {old.number} 第{new.version}版",
                      before={"version": old.version}, after={"version": new.version})
         _schedule_render(new.pk)
@@ -370,6 +479,8 @@ def render_document_file(document_id: int, *, actor=SYSTEM) -> Document:
             "subject", "issuing_org", "template_version", "created_by").get(pk=document_id)
         if doc.file_status == Document.FileStatus.READY and doc.file:
             return doc
+        if doc.status == Document.Status.INCOMPLETE:
+            return doc  # waiting for its missing content: complete_document renders it
         doc_type = doc.doc_type_def
         try:
             data = rendering.render_document(doc_type, template_bytes(doc), build_context(doc))
@@ -377,10 +488,11 @@ def render_document_file(document_id: int, *, actor=SYSTEM) -> Document:
             doc.file_status, doc.error = Document.FileStatus.FAILED, str(exc)
             doc.pdf_status = Document.PdfStatus.NOT_APPLICABLE
             doc.save(update_fields=["file_status", "error", "pdf_status"])
-            audit.record(actor, Action.OTHER, doc, subject=doc.subject, summary=f"文书生成失败：{doc.title}",
+            audit.record(actor, Action.OTHER, doc, subject=doc.subject, org_path=audit_path(doc),
+                         summary=f"文书生成失败：{doc.title}",
                          data={"error": str(exc)[:300]})
             return doc
-        doc.file.save(f"{doc.subject.number}_{doc.doc_type}_v{doc.version}.docx", ContentFile(data), save=False)
+        doc.file.save(f"{file_stem(doc)}.docx", ContentFile(data), save=False)
         doc.file_status, doc.error = Document.FileStatus.READY, ""
         doc.template_sha256 = hashlib.sha256(template_bytes(doc)).hexdigest()
         if rendering.pdf_available():
@@ -392,6 +504,11 @@ def render_document_file(document_id: int, *, actor=SYSTEM) -> Document:
     return doc
 
 
+def file_stem(doc: Document) -> str:
+    owner = doc.subject.number if doc.subject_id else f"case{doc.case_id}"
+    return f"{owner}_{doc.doc_type}_v{doc.version}"
+
+
 def _schedule_pdf(document_id: int) -> None:
     from yunjiao.documents import jobs
 
@@ -400,7 +517,7 @@ def _schedule_pdf(document_id: int) -> None:
 
 def convert_document_pdf(document_id: int, *, actor=SYSTEM) -> Document:
     """Job body: the PDF of a rendered document.  LibreOffice missing → status "PDF 不可用", no file."""
-    doc = Document.objects.select_related("subject").get(pk=document_id)
+    doc = Document.objects.select_related("subject", "case").get(pk=document_id)
     if not doc.file or doc.file_status != Document.FileStatus.READY:
         return doc
     if not rendering.pdf_available():
@@ -408,7 +525,7 @@ def convert_document_pdf(document_id: int, *, actor=SYSTEM) -> Document:
         doc.pdf_status = Document.PdfStatus.UNAVAILABLE
         return doc
     with tempfile.TemporaryDirectory(prefix="yunjiao-pdf-") as tmp:
-        src = Path(tmp) / f"{doc.subject.number}_{doc.doc_type}_v{doc.version}.docx"
+        src = Path(tmp) / f"{file_stem(doc)}.docx"
         with doc.file.open("rb") as fh:
             src.write_bytes(fh.read())
         try:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/docx/", views.DocumentFileView.as_view(kind="docx"), name="download"),
     path("<int:pk>/pdf/", views.DocumentFileView.as_view(kind="pdf"), name="pdf"),
     path("<int:pk>/regenerate/", views.RegenerateView.as_view(), name="regenerate"),
+    path("<int:pk>/complete/", views.CompleteDocumentView.as_view(), name="complete"),
     path("templates/", views.TemplateListView.as_view(), name="templates"),
     path("templates/<str:code>/", views.TemplateDetailView.as_view(), name="template_detail"),
     path("templates/<str:code>/download/", views.TemplateDownloadView.as_view(), name="template_download"),

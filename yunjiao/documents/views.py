@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from yunjiao.audit import services as audit
+from yunjiao.audit.models import Action
 from yunjiao.core.errors import ServiceError
 from yunjiao.core.views import LoginRequiredView, ScopedObjectMixin
 from yunjiao.documents import catalogue, rendering, services
@@ -56,7 +57,9 @@ class SubjectDocumentsView(LoginRequiredView, ScopedObjectMixin, TemplateView):
         stages = {}
         for t in generatable_types():
             stages.setdefault(catalogue.STAGES[t.stage], []).append(t)
-        ctx.update(subject=subject, documents=docs, show_all=show_all, stages=stages,
+        from yunjiao.documents.templatetags.documents_tags import document_rows
+
+        ctx.update(subject=subject, documents=document_rows(docs), show_all=show_all, stages=stages,
                    incoming_types=catalogue.incoming_types(), pdf_available=rendering.pdf_available(),
                    can_write=self.request.user.can_write_subjects, today=timezone.localdate())
         return ctx
@@ -169,6 +172,7 @@ class DocumentDetailView(LoginRequiredView, ScopedObjectMixin, TemplateView):
             newer = newer.next_version
             versions.insert(0, newer)
         ctx.update(doc=doc, doc_type=doc.doc_type_def, versions=versions, pdf_available=rendering.pdf_available(),
+                   missing=missing_field_forms(doc),
                    can_write=self.request.user.can_write_subjects,
                    signer=catalogue.SIGNERS[doc.doc_type_def.signer])
         return ctx
@@ -187,14 +191,65 @@ class DocumentFileView(LoginRequiredView, ScopedObjectMixin, TemplateView):
             if self.kind == "pdf":
                 reason = {"unavailable": rendering.PDF_UNAVAILABLE, "pending": "PDF 正在生成，请稍后刷新。",
                           "failed": f"PDF 转换失败：{doc.error}"}.get(doc.pdf_status, "该文书没有 PDF 文件。")
+            elif doc.is_incomplete:
+                reason = "该文书尚待补全内容，补全后生成 Word 文件。"
             else:
                 reason = "Word 文件尚未生成。" if doc.file_status == "pending" else "该文书没有 Word 文件。"
             return HttpResponse(reason, status=404, content_type="text/plain; charset=utf-8")
-        audit.record_read(request.user, doc, subject=doc.subject,
-                          summary=f"{'预览' if self.kind == 'pdf' else '下载'}文书：{doc.title} {doc.number}".strip())
+        audit.record(request.user, Action.READ, doc, subject=doc.subject, org_path=services.audit_path(doc),
+                     summary=f"{'预览' if self.kind == 'pdf' else '下载'}文书：{doc.title} {doc.number}".strip())
         ext = field.name.rsplit(".", 1)[-1]
-        return _file_response(field, f"{doc.subject.name}_{doc.title}_v{doc.version}.{ext}",
+        return _file_response(field, f"{doc.person_name}_{doc.title}_v{doc.version}.{ext}",
                               inline=self.kind == "pdf")
+
+
+def missing_field_forms(doc: Document, values=None) -> list[dict]:
+    """The inputs of the 补全 form of a 待补全 document: one per missing field."""
+    values = values or {}
+    out = []
+    for name in doc.missing_fields or []:
+        spec = FIELDS.get(name)
+        if spec is None:
+            continue
+        out.append({"name": name, "label": spec.label, "multiline": spec.multiline, "rows": spec.kind == "rows",
+                    "columns": "｜".join(lab for _, lab in spec.columns), "value": values.get(name, "")})
+    return out
+
+
+def _safe_next(request, default: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+class CompleteDocumentView(LoginRequiredView, ScopedObjectMixin, TemplateView):
+    """补全: the officer fills the missing content of a 待补全 document; it is then rendered."""
+
+    model = Document
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        _require_writer(request.user)
+        doc = self.get_scoped_object(pk)
+        values = {}
+        for name in doc.missing_fields or []:
+            spec = FIELDS.get(name)
+            if spec is None:
+                continue
+            raw = request.POST.get(name, "").strip()
+            values[name] = _parse_rows(spec, raw) if spec.kind == "rows" else raw
+        back = _safe_next(request, reverse("documents:detail", args=[doc.pk]))
+        try:
+            services.complete_document(doc, values, actor=request.user)
+        except ServiceError as exc:
+            messages.error(request, f"“{doc.title}”未补全：{exc.message}")
+        else:
+            messages.success(request, f"已补全：{doc.title}{(' ' + doc.number) if doc.number else ''}，文书正在生成。")
+        return redirect(back)
 
 
 class RegenerateView(LoginRequiredView, ScopedObjectMixin, TemplateView):
@@ -229,7 +284,8 @@ class CaseFileView(LoginRequiredView, ScopedObjectMixin, TemplateView):
             .select_related("issuing_org")
         entries = services.case_file_entries(subject, archive, documents=list(docs))
         ctx.update(subject=subject, archive=archive, archive_label=catalogue.ARCHIVES[archive], entries=entries,
-                   unknown_pages=any(not e["pages_known"] for e in entries))
+                   unknown_pages=any(not e["pages_known"] for e in entries),
+                   incomplete=sum(1 for e in entries if e["document"].is_incomplete))
         return ctx
 
 

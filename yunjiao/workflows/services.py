@@ -7,7 +7,7 @@ fire(case, "approve", actor=user, data={...}, note="...", expected_version=3)
   3. checks state, role, org scope and the process's guards → NotAllowed with every reason;
   4. runs the step's effects, sets state / deadline / data, bumps the version;
   5. writes the TransitionRecord and the audit row in the same transaction, re-derives the subject
-     status (`derive_status`), and schedules the step's documents after commit.
+     status (`derive_status`), and creates the step's documents (rows + 文号; files rendered after commit).
 """
 
 from __future__ import annotations
@@ -101,20 +101,26 @@ def _apply_deadline(case: Case, transition: Transition, cleaned: Mapping[str, An
     case.reminded_for = case.overdue_for = None
 
 
-def _schedule_documents(case: Case, transition: Transition, actor, record: TransitionRecord) -> None:
-    """Ask the documents app to render the step's documents after commit, if that app exists."""
+def _issue_documents(case: Case, transition: Transition, actor, record: TransitionRecord) -> None:
+    """Create the step's documents (Document rows with their 文号) inside the step's transaction, linked to
+    its record; the documents app renders the files after commit.  Missing content makes a document 待补全,
+    never blocks the step; a real error (unknown code, no 文号 prefix …) rolls the step back."""
     codes = list(transition.documents_for(record.data or {}))
     if not codes:
         return
     try:
         documents = importlib.import_module("yunjiao.documents.services")
     except ImportError:
-        log.info("documents app not installed: %s not generated for case %s", transition.documents, case.pk)
+        log.info("documents app not installed: %s not generated for case %s", codes, case.pk)
         return
     generate_for: Callable | None = getattr(documents, "generate_for", None)
     if generate_for is None:
         return
-    transaction.on_commit(lambda: generate_for(case, codes, actor=actor, transition_record=record))
+    try:
+        generate_for(case, codes, actor=actor, transition_record=record)
+    except ServiceError as exc:
+        raise ServiceError(f"本步骤的文书无法生成：{exc.message}", code=exc.code or "document_error",
+                           field_errors=exc.field_errors) from exc
 
 
 def _record(case: Case, workflow: Workflow, transition: Transition, from_state: str, *, actor, note: str,
@@ -172,7 +178,7 @@ def fire(case: Case, transition_name: str, *, actor, data: Mapping[str, Any] | N
                          attachment=attachment)
         if locked.subject_id:
             update_subject_status(locked.subject, actor=actor)
-        _schedule_documents(locked, transition, actor, record)
+        _issue_documents(locked, transition, actor, record)
     return locked
 
 
@@ -213,7 +219,7 @@ def start_case(process: str, transition_name: str | None = None, *, actor, subje
                          attachment=attachment)
         if subject is not None:
             update_subject_status(subject, actor=actor)
-        _schedule_documents(case, transition, actor, record)
+        _issue_documents(case, transition, actor, record)
     return case
 
 
@@ -227,9 +233,17 @@ def register_document_fields(process: str, fn: Callable) -> Callable:
     return fn
 
 
-def document_fields_for(case: Case, code: str) -> dict:
+def provided_document_fields(case: Case, code: str) -> dict:
+    """What the process's registered provider supplies (empty when none is registered)."""
     fn = _DOCUMENT_FIELDS.get(case.process)
     return dict(fn(case, code) or {}) if fn is not None else {}
+
+
+def document_fields_for(case: Case, code: str) -> dict:
+    """The type fields of a document the case's step produces (workflows.document_fields, one place)."""
+    from yunjiao.workflows.document_fields import fields_for
+
+    return fields_for(case, code)
 
 
 # ---------------------------------------------------------------------------- subject status
@@ -351,6 +365,8 @@ def scan_deadlines(*, actor=SYSTEM, today: date | None = None) -> dict[str, int]
                 counts["not_reported"] += 1
             except (Conflict, TransitionRefused) as exc:  # handled meanwhile
                 log.info("intake %s not marked: %s", case.pk, exc)
+            except ServiceError as exc:  # e.g. its 报到情况通知单 cannot be numbered: the other cases go on
+                log.warning("intake %s not marked: %s", case.pk, exc)
             continue
         counts["overdue"] += _raise_alert(case, CaseAlert.Kind.OVERDUE, actor=actor)
     return counts

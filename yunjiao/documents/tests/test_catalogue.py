@@ -33,9 +33,16 @@ def test_incoming_types_are_upload_only():
 def test_every_process_produces_documents_and_steps_resolve():
     for process in c.PROCESSES:
         assert any(process == p for t in c.generated_types() for p, _ in t.steps), process
-    assert {t.code for t in c.produced_by("discipline", "decide_warning")} == {"warning_decision", "sanction_notice"}
-    assert [t.code for t in c.produced_by("discharge", "issue_certificate")] == [
-        "discharge_certificate", "discharge_notice"]
+    assert [t.code for t in c.produced_by("warning", "decide")] == ["warning_decision"]
+    assert [t.code for t in c.produced_by("warning", "deliver")] == ["sanction_notice"]
+    assert [t.code for t in c.produced_by("discharge", "notify_authorities")] == [
+        "discharge_notice", "resettlement_handover_form"]
+
+
+def test_on_demand_types_name_no_step():
+    on_demand = [t for t in c.CATALOGUE.values() if t.on_demand]
+    assert {"first_interview_record", "leave_application"} <= {t.code for t in on_demand}
+    assert all(t.steps == () and not t.incoming for t in on_demand)
 
 
 def test_electronic_monitoring_approval_is_signed_by_the_county_bureau_head():

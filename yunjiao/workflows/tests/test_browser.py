@@ -82,6 +82,24 @@ class Officer:
     def state(self):
         return self.page.get_attribute("#case-state", "data-state")
 
+    def documents(self):
+        """{title: status} of the case page's document section."""
+        rows = self.page.query_selector_all("#case-documents tr[data-document]")
+        return {r.query_selector("td a").inner_text(): r.get_attribute("data-status") for r in rows}
+
+    def complete(self, title, fields):
+        """Fill the 补全 form of a 待补全 document on the case page and submit it."""
+        page = self.page
+        row = page.query_selector(f'#case-documents tr[data-document]:has(a:text-is("{title}"))')
+        form = f'form.complete-form[data-document="{row.get_attribute("data-document")}"]'
+        for key, value in fields.items():
+            page.fill(f'{form} [name="{key}"]', value)
+        page.click(f'{form} button[name="complete"]')
+        page.wait_for_load_state()
+        text = page.inner_text("main")
+        assert "未补全" not in text, text[:600]
+        return text
+
 
 def test_commission_to_in_correction_by_clicking(page, live_server, tmp_path):
     cast = build_cast()
@@ -92,6 +110,7 @@ def test_commission_to_in_correction_by_clicking(page, live_server, tmp_path):
     ui.login(cast.county_a_officer).goto("/cases/start/pre_sentence_assessment/receive/")
     page.fill('[name="commissioning_body"]', "任城区人民法院")
     page.select_option('[name="commissioning_type"]', "court")
+    page.fill('[name="commission_number"]', "（2026）鲁0811刑初88号")
     page.fill('[name="person_name"]', "周十")
     page.select_option('[name="person_type"]', "defendant")
     page.select_option('[name="proposed_category"]', "probation")
@@ -102,6 +121,9 @@ def test_commission_to_in_correction_by_clicking(page, live_server, tmp_path):
     assert ui.state() == "received"
     ui.do("assign", {"township": cast.town_a1.pk})
     assert ui.state() == "assigned"
+    # the assignment notice has every field from the commission: issued with its 文号, not waiting
+    assert ui.documents() == {"调查评估指派通知书": "normal"}
+    assert "济任司矫调字〔" in page.inner_text("#case-documents")
 
     ui.login(cast.officer_a1).goto(case_url)
     ui.do("begin_investigation")
@@ -111,6 +133,11 @@ def test_commission_to_in_correction_by_clicking(page, live_server, tmp_path):
                               "family_relations": "家庭和睦", "past_behaviour": "一贯表现良好",
                               "committee_opinion": "同意社区矫正", "opinion": "suitable"},
           files={"attachment": str(record)})
+    # the interview record needs what only the officer knows (place, recorder, content): it waits for them
+    assert ui.documents()["调查评估询问笔录"] == "incomplete"
+    ui.complete("调查评估询问笔录", {"record_place": "许庄街道司法所", "recorder": "许庄所员",
+                                    "interviewee_relation": "本人", "record_content": "问：你的居住地？\n答：许庄。"})
+    assert ui.documents()["调查评估询问笔录"] == "normal"
     ui.do("submit_for_review")
     assert ui.state() == "county_review"
 
@@ -161,6 +188,9 @@ def test_pre_discharge_to_discharged_by_clicking(page, live_server):
     ui.login(cast.officer_a1).goto(f"/cases/{case.pk}/")
     assert ui.state() == "preparing"
     ui.do("evaluate", {"summary_received_on": today.isoformat(), "evaluation": "认罪悔罪，遵纪守法"})
+    assert ui.documents() == {"社区矫正对象个人总结": "incomplete", "社区矫正期满鉴定表": "incomplete"}
+    ui.complete("社区矫正对象个人总结", {"summary_content": "矫正期间遵守规定，按时报告，积极参加学习。"})
+    assert ui.documents()["社区矫正对象个人总结"] == "normal"
     ui.do("announce", {"announcement_date": today.isoformat()})
     ui.login(cast.county_a_officer).goto(f"/cases/{case.pk}/")
     text = ui.do("discharge", {"discharge_date": today.isoformat()})
@@ -169,6 +199,8 @@ def test_pre_discharge_to_discharged_by_clicking(page, live_server):
     ui.do("archive")
     assert ui.state() == "archived"
     assert "该案件已办结" in page.inner_text("#actions")
+    docs = ui.documents()
+    assert docs["解除社区矫正证明书"] == "normal" and docs["解除社区矫正通知书"] == "normal"
     if os.environ.get("WF_SHOT"):
         page.goto(live_server.url + f"/cases/{case.pk}/")
         page.screenshot(path=os.environ["WF_SHOT"], full_page=True)

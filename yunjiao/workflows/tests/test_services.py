@@ -1,5 +1,5 @@
 """fire/start_case behaviour: bad input changes nothing, stale forms conflict, status is derived,
-discharge is blocked by open proposals, documents are scheduled after commit, the scanner and the
+discharge is blocked by open proposals, documents are created in the step's transaction, the scanner and the
 discharge opener, rule overrides are audited, and two concurrent fires: exactly one wins."""
 
 from __future__ import annotations
@@ -316,7 +316,7 @@ def test_rule_override_is_city_admin_only_and_audited(cast):
     assert not RuleOverride.objects.exists()
 
 
-def test_documents_generated_after_commit_when_the_app_exists(cast, monkeypatch, django_capture_on_commit_callbacks):
+def test_step_documents_are_created_inside_the_step_transaction(cast, monkeypatch, django_capture_on_commit_callbacks):
     calls = []
     fake = types.ModuleType("yunjiao.documents.services")
     fake.generate_for = lambda case, codes, *, actor, transition_record: calls.append(
@@ -327,13 +327,11 @@ def test_documents_generated_after_commit_when_the_app_exists(cast, monkeypatch,
     case.refresh_from_db()
     services.fire(case, "begin_investigation", actor=cast.officer_a1)
     case = Case.objects.get(pk=case.pk)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    calls.clear()
+    with django_capture_on_commit_callbacks(execute=False):
         services.fire(case, "return_unable", actor=cast.county_a_officer, note="居住地不在本辖区",
                       data={"unable_reason": "residence"})
-    assert calls == []  # nothing before commit
-    for cb in callbacks:
-        cb()
-    assert calls == [(case.pk, ["assessment_return_letter"], cast.county_a_officer, "return_unable")]
+        assert calls == [(case.pk, ["assessment_return_letter"], cast.county_a_officer, "return_unable")]
 
 
 def test_documents_skipped_cleanly_without_the_app(cast, monkeypatch):
