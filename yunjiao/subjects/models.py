@@ -62,7 +62,9 @@ class Subject(models.Model):
     mental_health_note = models.CharField("心理健康说明", max_length=200, blank=True)
     employment = models.CharField("就业就学情况", max_length=16, choices=c.Employment.choices, blank=True)
     work_unit = models.CharField("工作单位/学校", max_length=100, blank=True)
-    photo = models.ImageField("照片", upload_to="subjects/photos/", blank=True)
+    # SM4-GCM encrypted JPEG/PNG (subjects.services stores it; served only by subjects:photo, scoped)
+    photo = models.FileField("照片(密文)", upload_to="subjects/photos/", blank=True, editable=False)
+    photo_type = models.CharField("照片格式", max_length=16, blank=True, editable=False)
 
     # --- sentence and legal data (§3.2)
     category = models.CharField("矫正类别", max_length=20, choices=c.Category.choices)

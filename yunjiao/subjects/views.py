@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.views.generic import FormView
 
 from yunjiao.audit.models import AuditRecord
@@ -170,19 +171,33 @@ class SubjectUpdateView(ScopedObjectMixin, SubjectFormMixin):
         return super().get_context_data(title=f"编辑档案：{self.subject.name}", subject=self.subject, **kwargs)
 
 
+class SubjectPhotoView(ScopedDetailView):
+    """The decrypted photo, only for users who can see the subject (404 otherwise); never cached."""
+
+    model = Subject
+
+    def get(self, request, *args, **kwargs):
+        subject = self.get_object()
+        if not subject.photo:
+            raise Http404("该矫正对象没有照片。")
+        response = HttpResponse(services.photo_bytes(subject), content_type=subject.photo_type or "image/jpeg")
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
 class PinyinSuggestView(ScopedListView):
     """htmx search-as-you-type: top 10 matches for the search box."""
 
     model = Subject
 
     def get(self, request, *args, **kwargs):
-        qs = services.search(self.get_queryset(), request.GET.get("q", ""))[:10]
-        items = "".join(
-            f'<li><a href="{reverse("subjects:detail", args=[s.pk])}">{s.name}（{s.number}）</a></li>' for s in qs
-        )
-        from django.utils.html import format_html
-
-        return HttpResponse(format_html("<ul class='suggest'>{}</ul>", items) if items else "")
+        qs = list(services.search(self.get_queryset(), request.GET.get("q", ""))[:10])
+        if not qs:
+            return HttpResponse("")
+        items = format_html_join("", '<li><a href="{}">{}（{}）</a></li>',
+                                 ((reverse("subjects:detail", args=[s.pk]), s.name, s.number) for s in qs))
+        return HttpResponse(format_html("<ul class='suggest'>{}</ul>", items))
 
 
 def status_counts(qs) -> dict:
