@@ -23,7 +23,6 @@ import argparse
 import os
 import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -47,10 +46,13 @@ def main(argv=None) -> int:
     ap.add_argument("--requests", type=int, default=50)
     ap.add_argument("--database-url", default="")
     ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL database / SQLite file")
+    ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    ap.add_argument("--sqlite-file", default="", help="SQLite file to use (kept; seeding skipped if it has data)")
     args = ap.parse_args(argv)
     tmp = tempfile.TemporaryDirectory(prefix="bench_subjects_")
-    os.environ["YUNJIAO_VAR_DIR"] = tmp.name
+    # A kept SQLite file keeps its key file next to it (the field key is generated into var/keys).
+    os.environ["YUNJIAO_VAR_DIR"] = str(Path(args.sqlite_file).resolve().parent / "bench_var") if args.sqlite_file \
+        else tmp.name
     os.environ["DEBUG"] = "0"
     os.environ["HUEY_IMMEDIATE"] = "1"
     os.environ["AXES_ENABLED"] = "false"
@@ -61,7 +63,7 @@ def main(argv=None) -> int:
         p = urlsplit(args.database_url)
         os.environ["DATABASE_URL"] = urlunsplit((p.scheme, p.netloc, "/" + BENCH_DB, p.query, p.fragment))
     else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp.name}/bench.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{args.sqlite_file or tmp.name + '/bench.sqlite3'}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "yunjiao.settings"
     sys.path.insert(0, str(ROOT))
     try:
@@ -105,27 +107,23 @@ def run(args) -> int:
     townships = list(Org.objects.filter(level=OrgLevel.TOWNSHIP).select_related("parent").order_by("code"))
     today = timezone.localdate()
     t0 = time.perf_counter()
-    created = 0
+    created = Subject.objects.count()
     chunk = 10_000
     while created < args.subjects:
         n = min(chunk, args.subjects - created)
         rows = [(demo_subject(rng, t, today=today), t) for t in rng.choices(townships, k=n)]
         created += import_subjects(rows, actor=SYSTEM)
     seed_s = time.perf_counter() - t0
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
-    else:
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
 
     town = Org.objects.get(code="370811002")
     city = Org.objects.get(code="370800")
     users = {
-        "township officer (许庄, %d subjects)" % Subject.objects.filter(org_path=town.path).count():
-            User.objects.create(username="bench_town", role=Role.TOWNSHIP_OFFICER, org=town),
-        "city admin (%d subjects)" % Subject.objects.count():
-            User.objects.create(username="bench_city", role=Role.CITY_ADMIN, org=city),
+        f"township officer (许庄, {Subject.objects.filter(org_path=town.path).count()} subjects)":
+            User.objects.get_or_create(username="bench_town", role=Role.TOWNSHIP_OFFICER, org=town)[0],
+        f"city admin ({Subject.objects.count()} subjects)":
+            User.objects.get_or_create(username="bench_city", role=Role.CITY_ADMIN, org=city)[0],
     }
     in_town = Subject.objects.filter(org_path=town.path).order_by("id")
     sample = in_town[len(in_town) // 2]

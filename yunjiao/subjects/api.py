@@ -58,7 +58,7 @@ class SubjectViewSet(ScopedViewSet):
     filterset_fields = ["status", "category", "supervision_level", "risk_level", "is_key_subject"]
 
     def optimize(self, qs):
-        qs = qs.select_related("execution_org", "township").order_by("-created_at", "-id")
+        qs = qs.select_related("execution_org", "township").order_by("-id")
         term = self.request.query_params.get("q")
         return services.search(qs, term) if term else qs
 

@@ -97,4 +97,11 @@ class SubjectFilterForm(forms.Form):
         from yunjiao.orgs.models import Org
 
         self.fields["org"].queryset = Org.objects.visible_to(user).exclude(level=OrgLevel.CITY) \
-            .filter(path__startswith=user.org.path if user.org_id else "")
+            .filter(path__startswith=user.org.path if user.org_id else "").order_by("path")
+
+    def org_options(self) -> list[tuple[str, str, bool]]:
+        """(value, label, selected) for the org select, rendered by a plain template loop: the widget
+        renders each of ~170 options through its own template (≈70 ms for a city user)."""
+        current = str(self.data.get("org", "")) if self.is_bound else ""
+        return [(str(o.pk), str(o), str(o.pk) == current)
+                for o in self.fields["org"].queryset.only("pk", "name", "path")]

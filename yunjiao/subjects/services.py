@@ -236,7 +236,9 @@ def search(qs, term: str):
         return qs
     lowered = term.lower()
     if lowered.isascii() and lowered.isalpha():
-        return qs.filter(name_initials__startswith=lowered)
+        # Prefix as a range: every database serves it from the name_initials index (LIKE may not).
+        upper = lowered[:-1] + chr(ord(lowered[-1]) + 1)
+        return qs.filter(name_initials__gte=lowered, name_initials__lt=upper)
     if len(term) == 18 or (len(term) == 11 and term.isdigit()):
         d = _digest(term)
         return qs.filter(id_number_digest=d) | qs.filter(phone_digest=d) if len(term) == 11 else \
