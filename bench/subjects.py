@@ -158,7 +158,8 @@ def run(args) -> int:
     setup_test_environment()
     for row in results:
         ctx = row[2].get(row[3]).context
-        row[2] = ctx["paginator"].count if ctx.get("paginator") else len(ctx["object_list"])
+        pg = ctx.get("paginator")
+        row[2] = (f"> {pg.cap}" if getattr(pg, "capped", False) else str(pg.count)) if pg else str(len(ctx["object_list"]))
         del row[3]
 
     db = connection.vendor
