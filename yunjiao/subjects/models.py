@@ -25,7 +25,8 @@ class SubjectQuerySet(ScopedQuerySet):
         # org (the city) sees every row: no path condition, which lets the database walk the primary key
         # for "newest first" pages instead of sorting 100,000 rows out of a range that covers them all.
         path = scope_path(user)
-        if path and getattr(user, "role", "") != "subject" and path == _single_root_path():
+        if path and getattr(user, "role", "") != "subject" and user.org.parent_id is None \
+                and path == _single_root_path():
             return self.all()
         return super().visible_to(user)
 
