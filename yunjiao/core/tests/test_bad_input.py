@@ -313,3 +313,14 @@ def test_suggest_escapes_names(client, cast):
     client.force_login(cast.officer_a1)
     body = client.get(reverse("subjects:suggest"), {"q": "<b>"}).content.decode()
     assert "&lt;b&gt;李&lt;/b&gt;明" in body and "<b>李" not in body
+
+
+@pytest.mark.parametrize("fmt", ["json", "multipart"])
+def test_api_request_too_large_is_json(api_client, cast, settings, fmt):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    api_client.force_authenticate(cast.officer_a1)
+    before = _counts()
+    r = api_client.post("/api/v1/subjects/", {**api_data(cast), "crime_facts": "很长" * 10_000}, format=fmt)
+    assert r.status_code == 400 and r["Content-Type"].startswith("application/json")
+    assert r.json()["code"] == "request_too_large" and "数据未被保存" in r.json()["message"]
+    assert _counts() == before
