@@ -46,20 +46,30 @@ def main(argv=None) -> int:
     ap.add_argument("--requests", type=int, default=50)
     ap.add_argument("--database-url", default="")
     ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep (and reuse, if it exists) the PostgreSQL database yj_bench_subjects")
     ap.add_argument("--sqlite-file", default="", help="SQLite file to use (kept; seeding skipped if it has data)")
     args = ap.parse_args(argv)
     tmp = tempfile.TemporaryDirectory(prefix="bench_subjects_")
-    # A kept SQLite file keeps its key file next to it (the field key is generated into var/keys).
-    os.environ["YUNJIAO_VAR_DIR"] = str(Path(args.sqlite_file).resolve().parent / "bench_var") if args.sqlite_file \
-        else tmp.name
+    # A kept database keeps its key file (the field key is generated into var/keys) next to it / in /tmp.
+    if args.sqlite_file:
+        os.environ["YUNJIAO_VAR_DIR"] = str(Path(args.sqlite_file).resolve().parent / "bench_var")
+    elif args.keep:
+        os.environ["YUNJIAO_VAR_DIR"] = str(Path(tempfile.gettempdir()) / "yj_bench_subjects_var")
+    else:
+        os.environ["YUNJIAO_VAR_DIR"] = tmp.name
     os.environ["DEBUG"] = "0"
     os.environ["HUEY_IMMEDIATE"] = "1"
     os.environ["AXES_ENABLED"] = "false"
     os.environ.setdefault("LOG_LEVEL", "ERROR")
     if args.database_url:
-        pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        pg_admin(args.database_url, f"CREATE DATABASE {BENCH_DB}")
+        if not args.keep:
+            pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        try:
+            pg_admin(args.database_url, f"CREATE DATABASE {BENCH_DB}")
+        except Exception:  # noqa: BLE001 — kept from an earlier --keep run: reuse its rows
+            if not args.keep:
+                raise
         p = urlsplit(args.database_url)
         os.environ["DATABASE_URL"] = urlunsplit((p.scheme, p.netloc, "/" + BENCH_DB, p.query, p.fragment))
     else:

@@ -306,6 +306,8 @@ def _rows_of(response):
 @pytest.mark.parametrize("page", sorted(LIST_PAGES))
 def test_list_page(client, cast, page):
     objs = _list_objects(cast, LIST_PAGES[page])
+    if page == "risk:key_subjects":
+        Subject.objects.filter(pk__in=[o.pk for o in objs]).update(is_key_subject=True)
     for role in ROLES:
         _check_list_page(client, cast, page, role, objs)
 
@@ -322,6 +324,8 @@ def _check_list_page(client, cast, page, role, objs):
     if rows is not None:
         shown = rows & {o.pk for o in objs}
         assert shown <= expected, f"{role} sees rows of another branch on {page}: {shown - expected}"
+        if role in ("city_admin", "officer_a1", "county_b_officer"):  # own rows do show (not a vacuous pass)
+            assert shown == expected, f"{role} misses own-branch rows on {page}: {expected - shown}"
     else:  # pages rendering their own structures: the other branch's subject name must not appear
         other = [o for o in objs if o.pk not in expected]
         for obj in other:
