@@ -467,3 +467,21 @@ def test_builder_respects_time(cast):
     assert set(Anomaly.objects.visible_to(cast.officer_a1)) >= {a}
     assert b not in set(Anomaly.objects.visible_to(cast.officer_a1))
     assert timezone.now() - a.first_seen_at < timedelta(minutes=5)
+
+
+def test_org_list_page_shows_only_the_branch(client, cast):
+    from yunjiao.orgs.models import Org
+
+    towns = (cast.town_a1, cast.town_a2, cast.town_b1)
+    for role in ROLES:
+        user = getattr(cast, role)
+        client.force_login(user)
+        r = client.get(reverse("orgs:list"))
+        if r.status_code == 403:
+            continue
+        body = r.content.decode()
+        visible = set(Org.objects.visible_to(user).filter(pk__in=[t.pk for t in towns]).values_list("pk", flat=True))
+        for town in towns:
+            assert (town.name in body) == (town.pk in visible), (role, town.name)
+        if role in ("officer_a1", "county_a_officer"):
+            assert cast.town_b1.name not in body and cast.county_b.name not in body
