@@ -214,6 +214,8 @@ def test_photo_is_stored_encrypted_and_served_only_in_scope(client, cast, settin
     settings.MEDIA_ROOT = str(tmp_path)
     jpeg = image_bytes("JPEG")
     client.force_login(cast.officer_a1)
+    form_page = client.get(reverse("subjects:create")).content.decode()
+    assert 'enctype="multipart/form-data"' in form_page and 'type="file" name="photo"' in form_page
     r = client.post(reverse("subjects:create"),
                     {**form_data(cast), "photo": SimpleUploadedFile("x.txt", jpeg, content_type="text/plain")})
     assert r.status_code == 302, r.context["form"].errors if r.context else r
