@@ -184,7 +184,7 @@ def run(args) -> int:
         print(f"- seeding {seeded} subjects (validation, SM4 + SM3, bulk_create): {seed_s:.0f} s "
               f"({seeded / seed_s:.0f} subjects/s)\n")
     else:
-        print(f"- reused the seeded SQLite file ({created} subjects)\n")
+        print(f"- reused the seeded database ({created} subjects)\n")
     print("| user | request | matches | p50 ms | p95 ms |")
     print("|---|---|---|---|---|")
     worst = 0.0
