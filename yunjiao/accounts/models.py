@@ -39,6 +39,7 @@ class User(AbstractUser):
     bound_device_id = models.CharField("绑定设备", max_length=64, blank=True)
     previous_login_at = models.DateTimeField("上次登录时间", null=True, blank=True)
     previous_login_ip = models.GenericIPAddressField("上次登录IP", null=True, blank=True)
+    last_login_ip = models.GenericIPAddressField("本次登录IP", null=True, blank=True)
 
     objects = UserManager()
 

@@ -77,13 +77,16 @@ def record_login(user, *, ip: str | None) -> None:
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         locked.previous_login_at = locked.last_login
-        locked.previous_login_ip = locked.previous_login_ip if locked.last_login is None else ip
+        locked.previous_login_ip = locked.last_login_ip
         locked.last_login = timezone.now()
-        locked.save(update_fields=["previous_login_at", "previous_login_ip", "last_login"])
+        locked.last_login_ip = ip
+        locked.save(update_fields=["previous_login_at", "previous_login_ip", "last_login", "last_login_ip"])
         audit.record(user, Action.LOGIN, locked, org_path=user.org.path if user.org_id else "",
                      summary="登录成功")
     user.previous_login_at = locked.previous_login_at
+    user.previous_login_ip = locked.previous_login_ip
     user.last_login = locked.last_login
+    user.last_login_ip = locked.last_login_ip
 
 
 def record_login_failure(username: str, *, reason: str) -> None:

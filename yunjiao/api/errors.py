@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -32,6 +32,10 @@ def _flatten(detail) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):  # Django refuses the body: JSON, not the HTML page
+        return Response({"code": "request_too_large",
+                         "message": "请求数据过大或字段过多，数据未被保存。上传文件请注意大小限制。", "fields": {}},
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ServiceError):
         return Response({"code": exc.code, "message": exc.message, "fields": exc.field_errors},
                         status=exc.status)

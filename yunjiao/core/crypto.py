@@ -95,3 +95,23 @@ def digest(value: str, *, master: str | None = None) -> str:
     h = hmac.HMAC(mac_key, hashes.SM3())
     h.update(value.strip().upper().encode("utf-8"))
     return h.finalize().hex()
+
+
+def encrypt_bytes(data: bytes, *, master: str | None = None) -> bytes:
+    """SM4-GCM for files at rest (photos): version byte + nonce + ciphertext + tag, raw bytes."""
+    enc_key, _ = _keys(master or _master())
+    nonce = os.urandom(12)
+    encryptor = Cipher(algorithms.SM4(enc_key), modes.GCM(nonce)).encryptor()
+    body = encryptor.update(data) + encryptor.finalize()
+    return bytes([VERSION]) + nonce + body + encryptor.tag
+
+
+def decrypt_bytes(raw: bytes, *, master: str | None = None) -> bytes:
+    enc_key, _ = _keys(master or _master())
+    if len(raw) < 1 + 12 + 16 or raw[0] != VERSION:
+        raise DecryptionError("密文版本或长度错误")
+    decryptor = Cipher(algorithms.SM4(enc_key), modes.GCM(raw[1:13], raw[-16:])).decryptor()
+    try:
+        return decryptor.update(raw[13:-16]) + decryptor.finalize()
+    except InvalidTag as exc:
+        raise DecryptionError("密文校验失败（密钥不符或数据被篡改）") from exc

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
 from yunjiao.core.actors import SYSTEM
@@ -44,7 +44,15 @@ def scope_path(user) -> str | None:
 
 
 def path_q(field: str, prefix: str) -> Q:
-    """Rows whose `field` is `prefix` or below it in the tree."""
+    """Rows whose `field` is `prefix` or below it in the tree.
+
+    SQLite cannot use an index for LIKE (Django adds ESCAPE, columns are case-sensitive), so there the
+    subtree is the byte range [prefix + ".", prefix + "/") — paths hold only digits and dots, and "/" follows
+    "." — which the index serves.  PostgreSQL keeps LIKE: a range would depend on the database collation,
+    and LIKE 'prefix.%' is served by a varchar_pattern_ops index where one exists.
+    """
+    if connection.vendor == "sqlite":
+        return Q(**{field: prefix}) | Q(**{f"{field}__gte": prefix + ".", f"{field}__lt": prefix + "/"})
     return Q(**{field: prefix}) | Q(**{f"{field}__startswith": prefix + "."})
 
 

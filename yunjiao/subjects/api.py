@@ -31,12 +31,14 @@ class SubjectSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     version = serializers.IntegerField(required=False)
+    photo = serializers.FileField(write_only=True, required=False, allow_empty_file=False,
+                                  help_text="JPG 或 PNG，不超过 2 MB（multipart/form-data）")
 
     class Meta:
         model = Subject
         fields = ["id", "number", "name_initials", "id_number_masked", "phone_masked", "status", "status_label",
                   "execution_org", "township", "version", "created_at", "updated_at",
-                  "id_number", "phone", "household_address", "residence_address", *FORM_FIELDS]
+                  "id_number", "phone", "household_address", "residence_address", "photo", *FORM_FIELDS]
         read_only_fields = ["number", "name_initials", "id_number_masked", "phone_masked", "created_at",
                             "updated_at"]
 
@@ -56,7 +58,7 @@ class SubjectViewSet(ScopedViewSet):
     filterset_fields = ["status", "category", "supervision_level", "risk_level", "is_key_subject"]
 
     def optimize(self, qs):
-        qs = qs.select_related("execution_org", "township").order_by("-created_at", "-id")
+        qs = qs.select_related("execution_org", "township").order_by("-id")
         term = self.request.query_params.get("q")
         return services.search(qs, term) if term else qs
 

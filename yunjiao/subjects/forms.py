@@ -33,6 +33,9 @@ class SubjectForm(forms.ModelForm):
     township = forms.ModelChoiceField(label="负责司法所", queryset=None, empty_label="请选择司法所",
                                       error_messages={"invalid_choice": "所选司法所不存在或不在您的管辖范围内。"})
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    photo = forms.FileField(label="照片", required=False, help_text="JPG 或 PNG，不超过 2 MB",
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+                            error_messages={"invalid": "上传的照片无效。", "empty": "照片文件为空。"})
 
     class Meta:
         model = Subject
@@ -71,6 +74,8 @@ class SubjectForm(forms.ModelForm):
             data[name] = value
         for name in ("id_number", "phone", "household_address", "residence_address"):
             data[name] = self.cleaned_data.get(name) or ""
+        if self.cleaned_data.get("photo"):
+            data["photo"] = self.cleaned_data["photo"]
         return data
 
     def apply_service_errors(self, field_errors: dict) -> None:
@@ -92,4 +97,11 @@ class SubjectFilterForm(forms.Form):
         from yunjiao.orgs.models import Org
 
         self.fields["org"].queryset = Org.objects.visible_to(user).exclude(level=OrgLevel.CITY) \
-            .filter(path__startswith=user.org.path if user.org_id else "")
+            .filter(path__startswith=user.org.path if user.org_id else "").order_by("path")
+
+    def org_options(self) -> list[tuple[str, str, bool]]:
+        """(value, label, selected) for the org select, rendered by a plain template loop: the widget
+        renders each of ~170 options through its own template (≈70 ms for a city user)."""
+        current = str(self.data.get("org", "")) if self.is_bound else ""
+        return [(str(o.pk), str(o), str(o.pk) == current)
+                for o in self.fields["org"].queryset.only("pk", "name", "path")]

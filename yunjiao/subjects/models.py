@@ -11,7 +11,7 @@ from datetime import date
 from django.db import models
 
 from yunjiao.core import crypto
-from yunjiao.core.scoping import ScopedQuerySet
+from yunjiao.core.scoping import ScopedQuerySet, scope_path
 from yunjiao.subjects import choices as c
 from yunjiao.subjects.rules import mask_id_number, mask_phone
 
@@ -20,8 +20,26 @@ class SubjectQuerySet(ScopedQuerySet):
     scope_field = "org_path"
     subject_field = "pk"
 
+    def visible_to(self, user):
+        # Every record's org_path is the path of a real org (services set it), so a user of the only root
+        # org (the city) sees every row: no path condition, which lets the database walk the primary key
+        # for "newest first" pages instead of sorting 100,000 rows out of a range that covers them all.
+        path = scope_path(user)
+        if path and getattr(user, "role", "") != "subject" and user.org.parent_id is None \
+                and path == _single_root_path():
+            return self.all()
+        return super().visible_to(user)
+
     def active(self):
         return self.exclude(status__in=[c.Status.DISCHARGED, c.Status.TERMINATED])
+
+
+def _single_root_path() -> str | None:
+    """Path of the org tree's root when there is exactly one root (the city), else None."""
+    from yunjiao.orgs.models import Org
+
+    roots = list(Org.objects.filter(parent__isnull=True).values_list("path", flat=True)[:2])
+    return roots[0] if len(roots) == 1 else None
 
 
 class SubjectChildQuerySet(ScopedQuerySet):
@@ -62,7 +80,9 @@ class Subject(models.Model):
     mental_health_note = models.CharField("心理健康说明", max_length=200, blank=True)
     employment = models.CharField("就业就学情况", max_length=16, choices=c.Employment.choices, blank=True)
     work_unit = models.CharField("工作单位/学校", max_length=100, blank=True)
-    photo = models.ImageField("照片", upload_to="subjects/photos/", blank=True)
+    # SM4-GCM encrypted JPEG/PNG (subjects.services stores it; served only by subjects:photo, scoped)
+    photo = models.FileField("照片(密文)", upload_to="subjects/photos/", blank=True, editable=False)
+    photo_type = models.CharField("照片格式", max_length=16, blank=True, editable=False)
 
     # --- sentence and legal data (§3.2)
     category = models.CharField("矫正类别", max_length=20, choices=c.Category.choices)
@@ -119,10 +139,15 @@ class Subject(models.Model):
     class Meta:
         verbose_name = "社区矫正对象"
         verbose_name_plural = "社区矫正对象"
-        ordering = ["-created_at", "-id"]
+        ordering = ["-id"]  # ids grow with creation; "-id" lets a page of a big scope stop after 20 rows
         indexes = [
             models.Index(fields=["org_path", "status"]),
             models.Index(fields=["org_path", "-created_at"]),
+            # PostgreSQL: LIKE 'path.%' (scoping) and prefix searches use these whatever the collation;
+            # other databases ignore opclasses (a plain index).
+            models.Index(fields=["org_path"], name="subject_org_path_pattern", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_initials"], name="subject_initials_pattern",
+                         opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:

@@ -2,28 +2,89 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from yunjiao.audit import services as audit
 from yunjiao.audit.models import Action
 from yunjiao.core.errors import Conflict, NotAllowed, ServiceError
-from yunjiao.core.models import next_value
+from yunjiao.core.models import Counter, next_value
 from yunjiao.core.scoping import path_q, scope_path
 from yunjiao.orgs.models import Org, OrgLevel
 from yunjiao.subjects import rules
 from yunjiao.subjects.choices import Status
 from yunjiao.subjects.models import CorrectionTeamMember, FamilyMember, ProhibitionOrder, Subject
-from yunjiao.subjects.validation import subject_errors, text_errors
+from yunjiao.subjects.validation import PHOTO_MAX_BYTES, photo_errors, subject_errors, text_errors
 
 SECRET_FIELDS = ("id_number", "phone", "household_address", "residence_address")
 PLAIN_FIELDS = tuple(
     f.name for f in Subject._meta.concrete_fields
     if f.editable and f.name not in {"id", "number", "name_initials", "name_pinyin", "execution_org", "township",
-                                      "org_path", "status", "created_at", "updated_at", "version"}
+                                      "org_path", "status", "created_at", "updated_at", "version",
+                                      "photo", "photo_type"}
     and not f.name.endswith(("_enc", "_digest", "_masked"))
 )
+
+
+def _read_photo(data: dict) -> dict:
+    """Copy of `data` with an uploaded photo (file object or bytes) read into bytes, at most 2 MB + 1."""
+    photo = data.get("photo")
+    data = dict(data)
+    if not photo:
+        data.pop("photo", None)
+        return data
+    if isinstance(photo, bytes | bytearray):
+        data["photo"] = (bytes(photo), len(photo))
+    else:
+        size = getattr(photo, "size", None)
+        raw = photo.read(PHOTO_MAX_BYTES + 1)
+        data["photo"] = (raw, size if size is not None else len(raw))
+    return data
+
+
+def _store_photo(subject: Subject, raw: bytes, mime: str) -> str:
+    """Write the encrypted photo file; returns the replaced file's name (deleted after commit)."""
+    from yunjiao.core.crypto import encrypt_bytes
+
+    old = subject.photo.name
+    subject.photo.save(f"{secrets.token_hex(16)}.sm4", ContentFile(encrypt_bytes(raw)), save=False)
+    subject.photo_type = mime
+    return old
+
+
+class _PhotoFiles:
+    """Files written during a write: removed if the transaction fails, replaced ones removed after commit."""
+
+    def __init__(self):
+        self.written: list[tuple] = []
+
+    def store(self, subject, photo):
+        if photo is None:
+            return
+        old = _store_photo(subject, *photo)
+        self.written.append((subject.photo.storage, subject.photo.name))
+        if old:
+            storage = subject.photo.storage
+            transaction.on_commit(lambda: storage.delete(old))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            for storage, name in self.written:
+                storage.delete(name)
+        return False
+
+
+def photo_bytes(subject: Subject) -> bytes:
+    from yunjiao.core.crypto import decrypt_bytes
+
+    with subject.photo.open("rb") as fh:
+        return decrypt_bytes(fh.read())
 
 
 def _check_writer(actor, org: Org) -> None:
@@ -76,6 +137,11 @@ def _validate(data: dict, *, instance: Subject | None = None) -> None:
         if "id_number" not in merged and ("birth_date" in data or "sex" in data):
             merged["id_number"] = instance.id_number
     errors = subject_errors(merged, partial=instance is not None)
+    if data.get("photo"):
+        raw, size = data["photo"]
+        photo_msgs, _ = photo_errors(raw, size=size)
+        if photo_msgs:
+            errors.setdefault("photo", []).extend(photo_msgs)
     if "id_number" in merged and not errors.get("id_number") and merged.get("id_number"):
         digest_qs = Subject.objects.filter(id_number_digest=_digest(merged["id_number"]))
         if instance is not None:
@@ -85,6 +151,14 @@ def _validate(data: dict, *, instance: Subject | None = None) -> None:
     if errors:
         first = next(iter(errors.values()))[0]
         raise ServiceError(f"提交的信息有误：{first}", code="validation", field_errors=errors)
+
+
+def _photo_with_type(data: dict) -> tuple[bytes, str] | None:
+    if not data.get("photo"):
+        return None
+    raw, size = data["photo"]
+    _, mime = photo_errors(raw, size=size)
+    return raw, mime
 
 
 def _digest(value: str) -> str:
@@ -98,11 +172,13 @@ def create_subject(*, actor, data: dict, township: Org | None = None, execution_
     """Open a new record (一人一档).  `status` other than 待接收 is only for imports from a legacy system."""
     county, township = resolve_orgs(township=township, execution_org=execution_org)
     _check_writer(actor, township or county)
+    data = _read_photo(data)
     _validate(data)
-    with transaction.atomic():
+    with _PhotoFiles() as files, transaction.atomic():
         subject = Subject(execution_org=county, township=township, status=status)
         subject.org_path = (township or county).path
         _apply(subject, data)
+        files.store(subject, _photo_with_type(data))
         year = (data.get("period_start") or date.today()).year
         subject.number = f"{county.code}{year}{next_value(f'subject:{county.code}:{year}'):05d}"
         subject.save()
@@ -114,7 +190,8 @@ def create_subject(*, actor, data: dict, township: Org | None = None, execution_
 def update_subject(subject: Subject, *, actor, data: dict, expected_version: int | None = None,
                    township: Org | None = None) -> Subject:
     """Edit the record.  The execution county never changes here (only the transfer workflow does)."""
-    with transaction.atomic():
+    data = _read_photo(data)
+    with _PhotoFiles() as files, transaction.atomic():
         locked = Subject.objects.visible_to(actor).select_for_update().filter(pk=subject.pk).first()
         if locked is None:
             raise NotAllowed("该矫正对象不在您的管辖范围内。")
@@ -131,12 +208,13 @@ def update_subject(subject: Subject, *, actor, data: dict, expected_version: int
             locked.township = township
             locked.org_path = township.path
         _apply(locked, data)
+        files.store(locked, _photo_with_type(data))
         locked.version += 1
         locked.save()
         if not Subject.objects.visible_to(actor).filter(pk=locked.pk).exists():
             raise NotAllowed("修改后该档案将超出您的管辖范围，操作已取消。")
         old, new = audit.diff(before, audit.model_snapshot(locked))
-        secret_changed = [f for f in SECRET_FIELDS if f in data]
+        secret_changed = [f for f in (*SECRET_FIELDS, "photo") if f in data]
         audit.record(actor, Action.UPDATE, locked, summary=f"修改档案 {locked.name}", before=old, after=new,
                      data={"encrypted_fields_changed": secret_changed} if secret_changed else None)
     return locked
@@ -158,7 +236,9 @@ def search(qs, term: str):
         return qs
     lowered = term.lower()
     if lowered.isascii() and lowered.isalpha():
-        return qs.filter(name_initials__startswith=lowered)
+        # Prefix as a range: every database serves it from the name_initials index (LIKE may not).
+        upper = lowered[:-1] + chr(ord(lowered[-1]) + 1)
+        return qs.filter(name_initials__gte=lowered, name_initials__lt=upper)
     if len(term) == 18 or (len(term) == 11 and term.isdigit()):
         d = _digest(term)
         return qs.filter(id_number_digest=d) | qs.filter(phone_digest=d) if len(term) == 11 else \
@@ -219,6 +299,15 @@ def _require_visible(subject: Subject, actor) -> None:
         raise NotAllowed("您的角色无权修改矫正对象档案。")
 
 
+def _reserve_numbers(key: str, n: int) -> int:
+    """Reserve `n` consecutive values of a named counter; returns the first (caller's transaction)."""
+    counter, _ = Counter.objects.select_for_update().get_or_create(key=key)
+    first = counter.value + 1
+    counter.value += n
+    counter.save(update_fields=["value"])
+    return first
+
+
 def org_choices_for(actor, level: str):
     path = scope_path(actor)
     qs = Org.objects.filter(level=level, is_active=True)
@@ -249,9 +338,17 @@ def import_subjects(rows: list[tuple[dict, Org]], *, actor, status: str = Status
                 county = township.parent
                 s = Subject(execution_org=county, township=township, status=status, org_path=township.path)
                 _apply(s, data)
-                year = data["period_start"].year
-                s.number = f"{county.code}{year}{next_value(f'subject:{county.code}:{year}'):05d}"
                 objs.append(s)
+            # One counter update per (county, year) and batch instead of one per row (gap-free: same transaction).
+            wanted: dict[tuple[str, int], int] = {}
+            for s, (data, _) in zip(objs, chunk, strict=True):
+                key = (s.execution_org.code, data["period_start"].year)
+                wanted[key] = wanted.get(key, 0) + 1
+            nxt = {key: _reserve_numbers(f"subject:{key[0]}:{key[1]}", n) for key, n in wanted.items()}
+            for s, (data, _) in zip(objs, chunk, strict=True):
+                key = (s.execution_org.code, data["period_start"].year)
+                s.number = f"{key[0]}{key[1]}{nxt[key]:05d}"
+                nxt[key] += 1
             Subject.objects.bulk_create(objs, batch_size=batch_size)
             audit.record(actor, Action.CREATE, None, summary=f"批量导入矫正对象 {len(objs)} 条",
                          data={"numbers": [o.number for o in objs]},

@@ -10,4 +10,5 @@ urlpatterns = [
     path("suggest/", views.PinyinSuggestView.as_view(), name="suggest"),
     path("<int:pk>/", views.SubjectDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.SubjectUpdateView.as_view(), name="edit"),
+    path("<int:pk>/photo/", views.SubjectPhotoView.as_view(), name="photo"),
 ]

@@ -76,3 +76,39 @@ def subject_errors(data: dict, *, today: date | None = None, partial: bool = Fal
             data.get("temporary_release_type"):
         add("temporary_release_type", ["只有暂予监外执行才需要选择此类型。"])
     return errors
+
+
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+PHOTO_MAX_PIXELS = 40_000_000
+
+
+def photo_errors(data: bytes, *, size: int | None = None) -> tuple[list[str], str]:
+    """Reasons why `data` is not an acceptable ID photo, and its MIME type.
+
+    Judged by content, not by file name: JPEG or PNG magic bytes, then Pillow must decode the image.
+    """
+    size = len(data) if size is None else size
+    if size > PHOTO_MAX_BYTES:
+        return [f"照片不能超过 2 MB（当前 {size / 1024 / 1024:.1f} MB），请压缩后重新上传。"], ""
+    if size == 0:
+        return ["照片文件为空。"], ""
+    if data.startswith(b"\xff\xd8\xff"):
+        mime, fmt = "image/jpeg", "JPEG"
+    elif data.startswith(b"\x89PNG\r\n\x1a\n"):
+        mime, fmt = "image/png", "PNG"
+    else:
+        return ["照片只能是 JPG 或 PNG 图片（按文件内容判断，与扩展名无关）。"], ""
+    from io import BytesIO
+
+    from PIL import Image
+
+    try:
+        with Image.open(BytesIO(data)) as img:
+            if img.format != fmt:
+                raise ValueError(img.format)
+            if img.width * img.height > PHOTO_MAX_PIXELS:
+                return ["照片像素过大，请缩小后重新上传。"], ""
+            img.verify()
+    except Exception:  # noqa: BLE001 — any decoder failure means a damaged or disguised file
+        return ["照片文件已损坏或不是有效的 JPG/PNG 图片。"], ""
+    return [], mime

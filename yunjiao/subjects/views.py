@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 from django.views.generic import FormView
 
 from yunjiao.audit.models import AuditRecord
@@ -25,13 +28,32 @@ def register_tab(key: str, label: str, url_name: str) -> None:
         EXTRA_TABS.append((key, label, url_name))
 
 
+# Long or encrypted columns the list never shows (the export reads masked values only).
+LIST_DEFERRED = ("crime_facts", "prior_record", "id_number_enc", "household_address_enc", "residence_address_enc",
+                 "phone_enc", "mental_health_note", "photo")
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most `cap` matches (COUNT over a LIMITed subquery): a broad filter over a city's 100,000
+    records stays fast; the page shows “超过 10000 条” and pages up to the cap (narrow the filter for more)."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        n = self.object_list.order_by()[: self.cap + 1].count()
+        self.capped = n > self.cap
+        return min(n, self.cap)
+
+
 class SubjectListView(ScopedListView):
     model = Subject
     template_name = "subjects/subject_list.html"
     paginate_by = 20
+    paginator_class = CappedCountPaginator
 
     def get_queryset(self):
-        qs = super().get_queryset().select_related("execution_org", "township")
+        qs = super().get_queryset().select_related("execution_org", "township").defer(*LIST_DEFERRED)
         self.filter_form = SubjectFilterForm(self.request.GET or None, user=self.request.user)
         if self.filter_form.is_valid():
             f = self.filter_form.cleaned_data
@@ -44,7 +66,7 @@ class SubjectListView(ScopedListView):
                 qs = qs.filter(supervision_level=f["level"])
             if f.get("org"):
                 qs = qs.in_org(f["org"])
-        return qs.order_by("-created_at", "-id")
+        return qs.order_by("-id")
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "xlsx":
@@ -170,19 +192,33 @@ class SubjectUpdateView(ScopedObjectMixin, SubjectFormMixin):
         return super().get_context_data(title=f"编辑档案：{self.subject.name}", subject=self.subject, **kwargs)
 
 
+class SubjectPhotoView(ScopedDetailView):
+    """The decrypted photo, only for users who can see the subject (404 otherwise); never cached."""
+
+    model = Subject
+
+    def get(self, request, *args, **kwargs):
+        subject = self.get_object()
+        if not subject.photo:
+            raise Http404("该矫正对象没有照片。")
+        response = HttpResponse(services.photo_bytes(subject), content_type=subject.photo_type or "image/jpeg")
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
 class PinyinSuggestView(ScopedListView):
     """htmx search-as-you-type: top 10 matches for the search box."""
 
     model = Subject
 
     def get(self, request, *args, **kwargs):
-        qs = services.search(self.get_queryset(), request.GET.get("q", ""))[:10]
-        items = "".join(
-            f'<li><a href="{reverse("subjects:detail", args=[s.pk])}">{s.name}（{s.number}）</a></li>' for s in qs
-        )
-        from django.utils.html import format_html
-
-        return HttpResponse(format_html("<ul class='suggest'>{}</ul>", items) if items else "")
+        qs = list(services.search(self.get_queryset(), request.GET.get("q", ""))[:10])
+        if not qs:
+            return HttpResponse("")
+        items = format_html_join("", '<li><a href="{}">{}（{}）</a></li>',
+                                 ((reverse("subjects:detail", args=[s.pk]), s.name, s.number) for s in qs))
+        return HttpResponse(format_html("<ul class='suggest'>{}</ul>", items))
 
 
 def status_counts(qs) -> dict:

@@ -115,3 +115,24 @@ def test_audit_list_is_scoped(client, cast):
     client.force_login(cast.officer_a1)
     page = client.get(reverse("audit:list")).content.decode()
     assert "任城的记录" in page and "兖州的记录" not in page
+
+
+@pytest.mark.parametrize("column", ["after", "actor_label", "at"])
+def test_editing_a_real_write_is_named(capsys, cast, column):
+    """A row written by an actual registry edit (before/after JSON): changing any column breaks it."""
+    from datetime import timedelta
+
+    from yunjiao.subjects import services as subjects
+
+    subjects.update_subject(cast.subject_a1, actor=cast.officer_a1, data={"work_unit": "某某物流公司"})
+    services.record(SYSTEM, "other", None, summary="之后的记录")
+    row = AuditRecord.objects.filter(action="update", subject=cast.subject_a1).latest("seq")
+    if column == "after":
+        AuditRecord.objects.filter(pk=row.pk).update(after={"work_unit": "另一家公司"})
+    elif column == "actor_label":
+        AuditRecord.objects.filter(pk=row.pk).update(actor_label="市局管理员(city_admin)")
+    else:
+        AuditRecord.objects.filter(pk=row.pk).update(at=row.at - timedelta(days=1))
+    assert _verify().code == 1
+    out = capsys.readouterr().out
+    assert f"第 {row.seq} 号记录 (id={row.pk})" in out

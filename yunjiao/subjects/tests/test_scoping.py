@@ -95,3 +95,19 @@ def test_org_tree_scope(cast):
     assert seen == {"370800", "370811", "370811002"}  # own office plus its ancestors' names
     county = set(Org.objects.visible_to(cast.county_a_officer).values_list("code", flat=True))
     assert "370812" not in county and "370811005" in county
+
+
+def test_city_users_see_the_whole_tree_but_not_another_root(cast):
+    """The city shortcut (no path condition) holds only while the city is the only root of the tree."""
+    from yunjiao.core.testing import make_subject
+    from yunjiao.orgs.models import Org
+
+    every = set(Subject.objects.values_list("pk", flat=True))
+    assert set(Subject.objects.visible_to(cast.city_admin).values_list("pk", flat=True)) == every
+    other_city = Org.objects.create(code="370900", name="泰安市司法局", level="city", path="370900")
+    county = Org.objects.create(code="370902", name="泰山区司法局", level="county", parent=other_city,
+                                path="370900.370902")
+    stranger = make_subject(county, name="外市人")
+    seen = set(Subject.objects.visible_to(cast.city_admin).values_list("pk", flat=True))
+    assert seen == every and stranger.pk not in seen
+    assert not Subject.objects.visible_to(cast.city_officer).filter(pk=stranger.pk).exists()
