@@ -17,7 +17,7 @@
   }
 
   function makeMap(el) {
-    var map = L.map(el, { preferCanvas: false, zoomControl: true }).setView([35.41, 116.59], 10);
+    var map = L.map(el, { zoomControl: true, maxZoom: 18, zoomAnimation: true }).setView([35.41, 116.59], 10, { animate: false });
     var url = el.dataset.tileUrl;
     if (url) {
       L.tileLayer(url, { attribution: el.dataset.attribution || "", subdomains: "01234567", maxZoom: 18 }).addTo(map);
@@ -42,8 +42,12 @@
     });
   }
 
+  function when(iso) {
+    return String(iso || "").replace("T", " ").slice(0, 19);
+  }
+
   function fixPopup(p) {
-    return "<b>" + esc(p.time) + "</b><br>精度：" + Math.round(p.accuracy) + " 米<br>定位方式：" +
+    return "<b>" + esc(when(p.time)) + "</b><br>精度：" + Math.round(p.accuracy) + " 米<br>定位方式：" +
       esc(p.source_label || p.source) + "<br>判定：" + esc(p.verdict_label) + (p.device ? "<br>设备：" + esc(p.device) : "");
   }
 
@@ -64,11 +68,11 @@
     doc.features.filter(function (f) { return f.properties.kind === "alert"; }).forEach(function (f) {
       var p = f.properties, c = f.geometry.coordinates;
       L.circleMarker([c[1], c[0]], { radius: 10, color: "#8250df", weight: 3, fillOpacity: 0.15, className: "yj-alert" })
-        .bindPopup("<b>" + esc(p.label) + "</b><br>" + esc(p.time) + (p.boundary_version ? "<br>判定边界：" + esc(p.boundary_version) : ""))
+        .bindPopup("<b>" + esc(p.label) + "</b><br>" + esc(when(p.time)) + (p.boundary_version ? "<br>判定边界：" + esc(p.boundary_version) : ""))
         .addTo(map);
     });
-    var all = L.featureGroup([bounds].concat(line.length ? [L.polyline(line)] : []));
-    if (all.getBounds().isValid()) map.fitBounds(line.length ? L.latLngBounds(line).pad(0.3) : all.getBounds());
+    var target = line.length ? L.latLngBounds(line).pad(0.4) : bounds.getBounds();
+    if (target.isValid()) map.fitBounds(target, { animate: false, maxZoom: 15 });
     status(doc.start.slice(0, 16).replace("T", " ") + " 至 " + doc.end.slice(0, 16).replace("T", " ") + "：" +
       doc.fixes + " 个定位点" + (doc.truncated ? "（超过上限，仅显示前 " + doc.fixes + " 个，请缩短时段）" : ""));
   }
@@ -76,14 +80,14 @@
   function live(map, doc, boundaries) {
     if (boundaries) {
       var b = boundaryLayer(boundaries.features).addTo(map);
-      if (b.getBounds().isValid()) map.fitBounds(b.getBounds());
+      if (b.getBounds().isValid()) map.fitBounds(b.getBounds(), { animate: false });
     }
     doc.features.forEach(function (f) {
       var p = f.properties, c = f.geometry.coordinates;
       L.circleMarker([c[1], c[0]], {
         radius: 7, color: "#fff", weight: 1, fillColor: COLOURS[p.verdict] || "#0969da", fillOpacity: 0.95,
         className: "yj-latest yj-fix-" + (p.verdict || "none")
-      }).bindPopup("<b><a href=\"" + esc(p.url) + "\">" + esc(p.name) + "</a></b><br>" + esc(p.time) + "<br>精度：" +
+      }).bindPopup("<b><a href=\"" + esc(p.url) + "\">" + esc(p.name) + "</a></b><br>" + esc(when(p.time)) + "<br>精度：" +
         Math.round(p.accuracy) + " 米<br>定位方式：" + esc(p.source) + "<br>判定：" + esc(p.verdict_label)).addTo(map);
     });
     status(doc.features.length + " 名对象有最新位置");
