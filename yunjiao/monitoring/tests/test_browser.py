@@ -87,6 +87,14 @@ def test_trajectory_page_draws_boundary_fixes_and_alarm(page, live_server, tmp_p
     page.screenshot(path=shot, full_page=True)
     assert Path(shot).stat().st_size > 10000
 
+    # the live map of the officer's scope: the county boundary and the subject's latest position (outside → red)
+    page.goto(f"{base}/monitoring/map/")
+    page.wait_for_selector('#map[data-ready="1"]', timeout=15000)
+    assert page.locator("path.yj-boundary").count() == 1
+    assert page.locator("path.yj-latest").count() == 1
+    assert "1 名对象有最新位置" in page.inner_text("#map-status")
+    assert outside == [], outside
+
     # the social worker of the same 司法所 gets 404
     login(page, base, cast.social_worker_a1)
     response = page.goto(f"{base}/monitoring/subjects/{cast.subject_a1.pk}/trajectory/")
