@@ -15,7 +15,7 @@ from yunjiao.core.errors import ServiceError
 from yunjiao.core.views import LoginRequiredView
 
 from . import access, maps
-from .models import DeviceAlarm
+from .models import DeviceAlarm, MonitoringPeriod
 
 LIVE_HOURS = 24
 
@@ -47,6 +47,7 @@ class TrajectoryView(LoginRequiredView, TemplateView):
                    start=self.request.GET.get("start") or (today - timedelta(days=1)).isoformat(),
                    end=self.request.GET.get("end") or today.isoformat(),
                    cases=Case.objects.filter(subject=subject, process="monitoring").order_by("-opened_at")[:5],
+                   periods=MonitoringPeriod.objects.filter(subject=subject).select_related("approved_by")[:20],
                    alarms=DeviceAlarm.objects.filter(subject=subject).select_related("device")[:20])
         return ctx
 

@@ -172,3 +172,17 @@ def test_live_map_scope(client, cast, fixes_a1):
     assert client.get("/monitoring/map/").status_code == 403
     client.force_login(cast.officer_a1)
     assert client.get("/monitoring/map/").status_code == 200
+
+
+def test_trajectory_page_lists_cases_periods_and_alarms(client, cast, fixes_a1):
+    from yunjiao.workflows import services as wf
+
+    case = wf.start_case("monitoring", "propose", actor=cast.officer_a1, subject=cast.subject_a1,
+                         data={"ground": "revocation_pending", "facts": "拟提请撤销缓刑"})
+    today = timezone.localdate()
+    wf.fire(case, "approve", actor=cast.county_a_head,
+            data={"start_date": today.isoformat(), "end_date": (today + timedelta(days=30)).isoformat()})
+    client.force_login(cast.county_a_officer)
+    html = client.get(page(cast.subject_a1.pk)).content.decode()
+    assert "已批准，待佩戴装置" in html and "首次批准" in html and "任城区局长" in html
+    assert f'/cases/{case.pk}/' in html and "vendor/leaflet/leaflet.js" in html and "unpkg" not in html
