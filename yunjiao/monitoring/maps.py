@@ -76,15 +76,24 @@ def _scope_keys(user, catalog) -> list[str]:
     return sorted(k for k in county_like if k[:4] == city[:4] and k != city[:4] + "00")
 
 
+_OUTLINES: dict = {}  # (adcode, version, display system) -> simplified GeoJSON geometry
+
+
 def boundary_features(keys, catalog, system) -> list[dict]:
     out = []
     for k in keys:
         geom = catalog.geometries.get(k)
         if geom is None:
             continue
-        out.append({"type": "Feature", "geometry": mapping(_display_geom(geom, system)),
+        version = catalog.versions.get(k, "")
+        cache_key = (k, version, system, id(geom))
+        if cache_key not in _OUTLINES:
+            if len(_OUTLINES) > 256:
+                _OUTLINES.clear()
+            _OUTLINES[cache_key] = mapping(_display_geom(geom, system))
+        out.append({"type": "Feature", "geometry": _OUTLINES[cache_key],
                     "properties": {"kind": "boundary", "adcode": k, "name": catalog.names.get(k, k),
-                                   "version": catalog.versions.get(k, "")}})
+                                   "version": version}})
     return out
 
 
