@@ -194,3 +194,22 @@ def test_only_one_open_monitoring_case_per_subject(cast):
     with pytest.raises(TransitionRefused, match="已有未办结"):
         propose(cast)
     assert Case.objects.filter(process="monitoring").count() == 1
+
+
+def test_case_page_and_start_page(client, cast):
+    client.force_login(cast.officer_a1)
+    r = client.get("/cases/start/monitoring/propose/")
+    html = r.content.decode()
+    assert r.status_code == 200 and "违反人民法院禁止令" in html and "拟提请撤销缓刑、假释或者暂予监外执行收监执行" in html
+    r = client.post("/cases/start/monitoring/propose/", {"subject": cast.subject_a1.pk, "ground": "left_without_approval",
+                                                         "facts": "5月3日未经批准离开任城区"})
+    case = Case.objects.get(process="monitoring")
+    assert r.status_code == 302 and case.state == "proposed"
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "负责人批准使用" in html and "县(区)局负责人" in html  # shown, disabled with the reason
+    client.force_login(cast.county_a_head)
+    end = TODAY() + timedelta(days=80)
+    client.post(f"/cases/{case.pk}/fire/approve/", {"start_date": TODAY().isoformat(), "end_date": end.isoformat(),
+                                                    "version": case.version})
+    case.refresh_from_db()
+    assert case.state == "approved" and case.due_at == end
