@@ -33,7 +33,8 @@ def tile_settings() -> dict:
     url = getattr(settings, "MAP_TILE_URL", "") or ""
     crs = (getattr(settings, "MAP_TILE_CRS", "wgs84") or "wgs84").lower()
     return {"url": url, "crs": crs if crs in ("wgs84", "gcj02") else "wgs84",
-            "attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "") or ""}
+            "attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "") or "",
+            "subdomains": getattr(settings, "MAP_TILE_SUBDOMAINS", "1234") or "1234"}
 
 
 def display_system() -> str:

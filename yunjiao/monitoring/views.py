@@ -29,7 +29,8 @@ def _subject_or_404(user, pk):
 
 def _map_config():
     t = maps.tile_settings()
-    return {"tile_url": t["url"], "tile_crs": t["crs"], "attribution": t["attribution"]}
+    return {"tile_url": t["url"], "tile_crs": t["crs"], "attribution": t["attribution"],
+            "subdomains": t["subdomains"]}
 
 
 class TrajectoryView(LoginRequiredView, TemplateView):

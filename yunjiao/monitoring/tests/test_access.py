@@ -186,3 +186,17 @@ def test_trajectory_page_lists_cases_periods_and_alarms(client, cast, fixes_a1):
     html = client.get(page(cast.subject_a1.pk)).content.decode()
     assert "已批准，待佩戴装置" in html and "首次批准" in html and "任城区局长" in html
     assert f'/cases/{case.pk}/' in html and "vendor/leaflet/leaflet.js" in html and "unpkg" not in html
+
+
+@pytest.mark.parametrize("url,host", [
+    ("https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}", "https://*.tianditu.gov.cn"),
+    ("https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}&style=8", "https://*.is.autonavi.com"),
+    ("https://tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org"),
+])
+def test_tile_host_is_allowed_by_the_csp(client, cast, settings, url, host):
+    settings.MAP_TILE_URL = url
+    client.force_login(cast.officer_a1)
+    r = client.get("/monitoring/map/")
+    img = next(d for d in r["Content-Security-Policy"].split(";") if d.strip().startswith("img-src"))
+    assert host in img.split(), img
+    assert 'data-tile-url="' in r.content.decode()

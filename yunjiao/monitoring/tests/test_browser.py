@@ -41,6 +41,14 @@ def browser_type_launch_args():
                      "--disable-component-update", "--disable-sync"]}
 
 
+def wait_ready(page, errors):
+    """The map script sets data-ready once its GeoJSON is drawn (generous timeout: the machine is shared)."""
+    try:
+        page.wait_for_selector('#map[data-ready="1"]', timeout=60000)
+    except Exception as exc:
+        raise AssertionError(f"map not drawn: {errors} {page.inner_text('#map-status')!r}") from exc
+
+
 def login(page, base, user):
     client = Client()
     client.force_login(user)
@@ -65,12 +73,13 @@ def test_trajectory_page_draws_boundary_fixes_and_alarm(page, live_server, tmp_p
                                     "lon": fixes[5]["lon"], "lat": fixes[5]["lat"]}],
                                   device_token=token_for_key(key)).accepted == 1
 
-    outside = []
+    outside, errors = [], []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.set_viewport_size({"width": 1280, "height": 900})
     login(page, base, cast.officer_a1)
     page.goto(f"{base}/monitoring/subjects/{cast.subject_a1.pk}/trajectory/")
-    page.wait_for_selector('#map[data-ready="1"]', timeout=15000)
+    wait_ready(page, errors)
     assert page.locator("path.yj-boundary").count() >= 1
     assert page.locator("path.yj-fix").count() == 8
     assert page.locator("path.yj-track").count() == 1
@@ -89,7 +98,7 @@ def test_trajectory_page_draws_boundary_fixes_and_alarm(page, live_server, tmp_p
 
     # the live map of the officer's scope: the county boundary and the subject's latest position (outside → red)
     page.goto(f"{base}/monitoring/map/")
-    page.wait_for_selector('#map[data-ready="1"]', timeout=15000)
+    wait_ready(page, errors)
     assert page.locator("path.yj-boundary").count() == 1
     assert page.locator("path.yj-latest").count() == 1
     assert "1 名对象有最新位置" in page.inner_text("#map-status")
@@ -99,3 +108,19 @@ def test_trajectory_page_draws_boundary_fixes_and_alarm(page, live_server, tmp_p
     login(page, base, cast.social_worker_a1)
     response = page.goto(f"{base}/monitoring/subjects/{cast.subject_a1.pk}/trajectory/")
     assert response.status == 404
+
+
+def test_live_map_with_a_tile_layer(page, live_server, settings):
+    """With MAP_TILE_URL set, Leaflet loads the tiles (here a vendored image served by the app itself)."""
+    settings.MAP_TILE_URL = "/static/vendor/leaflet/images/layers.png?z={z}&x={x}&y={y}"
+    settings.MAP_TILE_ATTRIBUTION = "测试底图"
+    cast = build_cast()
+    login(page, live_server.url, cast.county_a_head)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server.url}/monitoring/map/")
+    wait_ready(page, errors)
+    page.wait_for_selector("img.leaflet-tile-loaded", timeout=30000)
+    assert "测试底图" in page.inner_text(".leaflet-control-attribution")
+    assert page.locator("path.yj-boundary").count() == 1
+    assert "0 名对象有最新位置" in page.inner_text("#map-status")

@@ -20,7 +20,7 @@
     var map = L.map(el, { zoomControl: true, maxZoom: 18, zoomAnimation: true }).setView([35.41, 116.59], 10, { animate: false });
     var url = el.dataset.tileUrl;
     if (url) {
-      L.tileLayer(url, { attribution: el.dataset.attribution || "", subdomains: "01234567", maxZoom: 18 }).addTo(map);
+      L.tileLayer(url, { attribution: el.dataset.attribution || "", subdomains: el.dataset.subdomains || "1234", maxZoom: 18 }).addTo(map);
     } else {
       el.classList.add("no-tiles");
       map.attributionControl.addAttribution("未配置底图（MAP_TILE_URL）：仅显示行政区划边界");
@@ -98,7 +98,7 @@
       return r.json().then(function (body) {
         if (!r.ok) throw new Error(body.message || ("加载失败（" + r.status + "）"));
         return body;
-      });
+      }, function () { throw new Error("加载失败（" + r.status + "），请刷新页面重试"); });
     });
   }
 
@@ -111,8 +111,9 @@
       getJSON(el.dataset.url).then(function (doc) { trajectory(map, doc); el.dataset.ready = "1"; })
         .catch(function (e) { status(e.message); });
     } else {
-      Promise.all([getJSON(el.dataset.url), getJSON(el.dataset.boundaries)]).then(function (r) {
-        live(map, r[0], r[1]); el.dataset.ready = "1";
+      // one request after the other: each request saves the session (SESSION_SAVE_EVERY_REQUEST)
+      getJSON(el.dataset.boundaries).then(function (boundaries) {
+        return getJSON(el.dataset.url).then(function (doc) { live(map, doc, boundaries); el.dataset.ready = "1"; });
       }).catch(function (e) { status(e.message); });
       var btn = document.getElementById("map-reload");
       if (btn) btn.addEventListener("click", function () { window.location.reload(); });
