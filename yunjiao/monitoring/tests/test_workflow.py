@@ -213,3 +213,11 @@ def test_case_page_and_start_page(client, cast):
                                                     "version": case.version})
     case.refresh_from_db()
     assert case.state == "approved" and case.due_at == end
+
+
+def test_no_fitting_or_extension_once_the_subject_left_correction(cast):
+    case = approve(cast, propose(cast))
+    type(cast.subject_a1).objects.filter(pk=cast.subject_a1.pk).update(status="terminated")
+    with pytest.raises(TransitionRefused, match="只适用于在矫"):
+        wf.fire(case, "fit_device", actor=cast.officer_a1, data={"device_id": "WB-3", "fitted_on": TODAY().isoformat()})
+    assert not Device.objects.filter(device_id="WB-3").exists()
