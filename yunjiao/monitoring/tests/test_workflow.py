@@ -221,3 +221,26 @@ def test_no_fitting_or_extension_once_the_subject_left_correction(cast):
     with pytest.raises(TransitionRefused, match="只适用于在矫"):
         wf.fire(case, "fit_device", actor=cast.officer_a1, data={"device_id": "WB-3", "fitted_on": TODAY().isoformat()})
     assert not Device.objects.filter(device_id="WB-3").exists()
+
+
+def test_each_step_issues_its_documents(cast):
+    """The documents app issues every document of the process from the case's fields (numbered, no gaps)."""
+    from yunjiao.documents.models import Document
+    from yunjiao.documents.services import generate_for
+
+    wf_ = get_workflow("monitoring")
+    case = approve(cast, propose(cast), days=30)
+    case = wf.fire(case, "fit_device", actor=cast.officer_a1, data={"device_id": "WB-4", "fitted_on": TODAY().isoformat()})
+    case = wf.fire(case, "assess", actor=cast.officer_a1, data={"assessment": "a", "conclusion": "continue"})
+    case = wf.fire(case, "propose_extension", actor=cast.officer_a1, data={"extension_reason": "仍有脱管风险"})
+    case = wf.fire(case, "extend", actor=cast.county_a_head,
+                   data={"new_end": (case.due_at + timedelta(days=30)).isoformat()})
+    case = wf.fire(case, "remove_early", actor=cast.county_a_officer,
+                   data={"removal_reason": "已无必要", "removed_on": TODAY().isoformat()})
+    for step in ("approve", "fit_device", "extend", "remove_early"):
+        generate_for(case, list(wf_.transition(step).all_documents), actor=cast.county_a_officer)
+    docs = {d.doc_type: d for d in Document.objects.filter(subject=cast.subject_a1)}
+    assert set(docs) == {"monitoring_approval_form", "monitoring_notice", "monitoring_extension_form",
+                         "monitoring_removal_notice"}
+    assert docs["monitoring_notice"].fields["device_number"] == "WB-4"
+    assert docs["monitoring_extension_form"].fields["extension_reason"] == "仍有脱管风险"
