@@ -99,3 +99,16 @@ class LiveDataView(LoginRequiredView):
                      summary=f"查看定位地图：{len(doc['features'])}名对象的最新位置",
                      data={"subjects": [f["properties"]["subject"] for f in doc["features"]][:500], "view": "live"})
         return JsonResponse(doc, json_dumps_params={"ensure_ascii": False})
+
+
+def monitoring_widget(request):
+    """工作台: subjects under electronic monitoring in the user's scope (wristband in use or about to expire)."""
+    from django.urls import reverse
+
+    from yunjiao.workflows.models import Case
+
+    user = request.user
+    if not (user.is_superuser or user.role in access.BRANCH_ROLES):
+        return None
+    n = Case.objects.visible_to(user).open().filter(process="monitoring", state__in=("active", "expiring")).count()
+    return {"label": "电子定位使用中", "value": n, "url": reverse("workflows:list") + "?process=monitoring"}

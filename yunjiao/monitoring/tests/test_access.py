@@ -200,3 +200,22 @@ def test_tile_host_is_allowed_by_the_csp(client, cast, settings, url, host):
     img = next(d for d in r["Content-Security-Policy"].split(";") if d.strip().startswith("img-src"))
     assert host in img.split(), img
     assert 'data-tile-url="' in r.content.decode()
+
+
+def test_workbench_counts_monitoring_in_use(client, cast):
+    from yunjiao.workflows.models import Case
+
+    Case.objects.create(process="monitoring", state="active", subject=cast.subject_a1, org_path=cast.subject_a1.org_path)
+    Case.objects.create(process="monitoring", state="active", subject=cast.subject_b1, org_path=cast.subject_b1.org_path)
+    from yunjiao.monitoring.views import monitoring_widget
+
+    class R:
+        user = cast.officer_a1
+
+    assert monitoring_widget(R)["value"] == 1
+    R.user = cast.city_admin
+    assert monitoring_widget(R)["value"] == 2
+    R.user = cast.social_worker_a1
+    assert monitoring_widget(R) is None
+    client.force_login(cast.county_a_officer)
+    assert "电子定位使用中" in client.get("/").content.decode()
