@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "yunjiao.workflows",
     "yunjiao.documents",
     "yunjiao.geo",
+    "yunjiao.monitoring",
     "yunjiao.checkins",
     "yunjiao.leave",
     "yunjiao.discipline",
@@ -222,6 +223,9 @@ LOGGING = {
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 SMS_GATEWAY_TOKEN = env_secret("SMS_GATEWAY_TOKEN", generate_bytes=0, production=False) if env_str("SMS_GATEWAY_TOKEN") or env_str("SMS_GATEWAY_TOKEN_FILE") else ""
 MAP_TILE_URL = env_str("MAP_TILE_URL")
+MAP_TILE_CRS = env_str("MAP_TILE_CRS", "wgs84")  # wgs84 (天地图) | gcj02 (高德): fixes converted for display only
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION")
+MAP_TILE_SUBDOMAINS = env_str("MAP_TILE_SUBDOMAINS", "1234")  # values of {s} in MAP_TILE_URL (天地图: 01234567)
 # Whether a period ending on a holiday rolls forward to the next working day (刑诉法 art.105 convention;
 # domain.md: not verified for corrections).
 YUNJIAO_DEADLINE_ROLL_FORWARD = env_bool("YUNJIAO_DEADLINE_ROLL_FORWARD", default=True)

@@ -12,6 +12,7 @@ APP_PREFIXES = [
     ("workflows", "cases/"),
     ("documents", "documents/"),
     ("geo", "geo/"),
+    ("monitoring", "monitoring/"),
     ("checkins", "checkins/"),
     ("leave", "leave/"),
     ("discipline", "discipline/"),

@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from yunjiao.core.views import PublicView
 
-API_APPS = ["orgs", "accounts", "subjects", "anomalies", "workflows", "documents", "geo", "checkins", "leave", "discipline",
+API_APPS = ["orgs", "accounts", "subjects", "anomalies", "workflows", "documents", "geo", "monitoring", "checkins", "leave", "discipline",
             "risk", "dispatch", "education", "staff", "reports", "audit"]
 
 router = DefaultRouter()

@@ -38,9 +38,10 @@ class SecurityHeadersMiddleware:
         if tile:
             from urllib.parse import urlsplit
 
-            parts = urlsplit(tile.replace("{s}", "a"))
+            parts = urlsplit(tile)
             if parts.scheme and parts.netloc:
-                img += f" {parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}"
+                host = parts.netloc  # a subdomain template (t{s}.tianditu.gov.cn) → a wildcard first label
+                img += f" {parts.scheme}://{'*.' + host.split('.', 1)[1] if '{s}' in host else host}"
         response.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src " + img + "; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; "

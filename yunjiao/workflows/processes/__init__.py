@@ -9,6 +9,7 @@ from yunjiao.workflows.processes import (  # noqa: F401
     discharge,
     intake,
     leave,
+    monitoring,
     police_penalty_request,
     pre_sentence_assessment,
     termination,
@@ -17,5 +18,5 @@ from yunjiao.workflows.processes import (  # noqa: F401
 )
 
 ORDER = ["pre_sentence_assessment", "intake", "discharge", "termination", "coercive_measure",
-         "leave", "business_travel", "transfer", "commendation", "admonition", "warning",
+         "leave", "business_travel", "transfer", "monitoring", "commendation", "admonition", "warning",
          "police_penalty_request", "arrest_request"]
