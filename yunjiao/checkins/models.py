@@ -194,7 +194,7 @@ class Checkin(models.Model):
 #       called by checkins.services.submit_checkin after the check-in row is written (same transaction):
 #       links the earliest open task to the check-in and marks it done (or late when the check-in came
 #       after the deadline but within the grace period); returns None when no task was open.
-#   upcoming_tasks_for(subject, day=None) -> QuerySet[CheckTask]  pending tasks of the day not yet open.
+#   Never show a subject a window that has not opened yet (the times are random on purpose).
 # A check-in answers at most one task; a task is answered by at most one check-in.
 
 
@@ -246,6 +246,8 @@ class CheckTask(models.Model):
     reason = models.CharField("事由", max_length=200, blank=True)
     batch_id = models.CharField("抽查批次", max_length=32, blank=True, db_index=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
+    notified_at = models.DateTimeField("通知对象时间", null=True, blank=True)  # subject told the window opened
+    alerted_at = models.DateTimeField("通知民警时间", null=True, blank=True)  # officers told of the miss
 
     objects = SubjectRowQuerySet.as_manager()
 
@@ -256,12 +258,13 @@ class CheckTask(models.Model):
         indexes = [
             models.Index(fields=["subject", "status", "deadline"]),
             models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["status", "window_start"]),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["subject", "plan_date", "seq"],
-                condition=models.Q(kind="scheduled"),
-                name="check_task_scheduled_once_per_slot",
+                condition=models.Q(seq__gt=0),  # planned slots (scheduled / leave); officer orders use seq 0
+                name="check_task_planned_once_per_slot",
             ),
             models.UniqueConstraint(
                 fields=["checkin"], condition=models.Q(checkin__isnull=False), name="check_task_one_per_checkin"
