@@ -23,28 +23,34 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium (/usr/bin/chromium) is not installed"),
 ]
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    return {"executable_path": CHROMIUM, "headless": True,
-            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync"]}
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls while the sync Playwright loop runs
 
 
-def login(page, base, user):
+def login(context, base, user):
     client = Client()
     client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}])
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}])
 
 
-def test_officer_orders_spot_check_and_sees_it_in_the_task_list(page, live_server):
+def test_officer_orders_spot_check_and_sees_it_in_the_task_list(live_server):
+    # Own Playwright instance (not the pytest-playwright session fixtures): the face tests in this app
+    # launch Chromium with a fake camera in the same process, and two sync Playwright loops cannot coexist.
+    from playwright.sync_api import sync_playwright
+
     cast = build_cast()
     base = live_server.url
-    login(page, base, cast.officer_a1)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            context = browser.new_context()
+            login(context, base, cast.officer_a1)
+            _walk(context.new_page(), base, cast)
+        finally:
+            browser.close()
+
+
+def _walk(page, base, cast):
     page.goto(base + "/checkins/tasks/")
     page.click("text=点对点抽查")
     # only the officer's own township is offered
