@@ -91,7 +91,7 @@ def default_policy_values(level: str) -> dict:
         "per_week": base.per_week,
         "extra_key_subject": schedule.DEFAULT_EXTRA["key_subject"],
         "extra_high_risk": schedule.DEFAULT_EXTRA["high_risk"],
-        "response_minutes": base.response_minutes,
+        "response_minutes": default_response_minutes(),
         "waking_start": base.waking_start,
         "waking_end": base.waking_end,
         "min_gap_minutes": base.min_gap_minutes,
@@ -174,6 +174,7 @@ def update_policy(level: str, *, actor, **values) -> CheckPolicySetting:
 # --- planning scheduled checks (定时核查) ------------------------------------------------------------------
 
 PLANNED_STATUSES = (SubjectStatus.IN_CORRECTION, SubjectStatus.ON_LEAVE)
+PLAN_CHUNK = 200
 
 
 def plan_secret() -> str:
@@ -213,34 +214,37 @@ def plan_day(day: date, *, actor=SYSTEM, subjects=None, now: datetime | None = N
     qs = plannable_subjects() if subjects is None else subjects
     day_start = datetime.combine(day, time(0, 0), tzinfo=tz)
     day_end = day_start + timedelta(days=1)
-    for subject in qs.iterator(chunk_size=500):
-        result.subjects += 1
-        policy = subject_policy(subject, table)
-        windows = schedule.plan_day(policy, day, secret=secret, subject_key=subject.pk, tz=tz)
-        if not windows:
-            continue
-        existing = set(CheckTask.objects.filter(subject=subject, plan_date=day, seq__gt=0)
-                       .values_list("seq", flat=True))
-        leave_windows = None
+    subjects = list(qs.order_by("pk"))
+    for i in range(0, len(subjects), PLAN_CHUNK):
+        chunk = subjects[i:i + PLAN_CHUNK]
+        existing = defaultdict(set)
+        for sid, seq in CheckTask.objects.filter(subject__in=chunk, plan_date=day, seq__gt=0).values_list(
+                "subject_id", "seq"):
+            existing[sid].add(seq)
         rows = []
-        for seq, w in enumerate(windows, start=1):
-            if seq in existing:
-                result.existing += 1
-                continue
-            if w.opens_at <= now:
-                result.skipped_past += 1
-                continue
-            if leave_windows is None:
-                leave_windows = list(windows_for(subject, day_start, day_end))
-            kind = CheckTaskKind.LEAVE if _on_leave(subject, w.opens_at, w.due_at, leave_windows) \
-                else CheckTaskKind.SCHEDULED
-            result.leave += kind == CheckTaskKind.LEAVE
-            rows.append(CheckTask(subject=subject, kind=kind, plan_date=day, seq=seq, window_start=w.opens_at,
-                                  deadline=w.due_at, reason="定时核查（系统随机安排）", created_at=now))
-        if rows:
+        for subject in chunk:
+            result.subjects += 1
+            policy = subject_policy(subject, table)
+            leave_windows = None
+            for seq, w in enumerate(schedule.plan_day(policy, day, secret=secret, subject_key=subject.pk, tz=tz),
+                                    start=1):
+                if seq in existing[subject.pk]:
+                    result.existing += 1
+                    continue
+                if w.opens_at <= now:
+                    result.skipped_past += 1
+                    continue
+                if leave_windows is None:
+                    leave_windows = list(windows_for(subject, day_start, day_end))
+                kind = CheckTaskKind.LEAVE if _on_leave(subject, w.opens_at, w.due_at, leave_windows) \
+                    else CheckTaskKind.SCHEDULED
+                result.leave += kind == CheckTaskKind.LEAVE
+                rows.append(CheckTask(subject=subject, kind=kind, plan_date=day, seq=seq, window_start=w.opens_at,
+                                      deadline=w.due_at, reason="定时核查（系统随机安排）", created_at=now))
+        if rows:  # one transaction per chunk; a concurrent run's rows are skipped by the slot constraint
             with transaction.atomic():
-                created = CheckTask.objects.bulk_create(rows, ignore_conflicts=True)
-            result.created += len(created)
+                CheckTask.objects.bulk_create(rows, ignore_conflicts=True)
+            result.created += len(rows)
     if result.created:
         audit.record(actor, Action.CREATE, None, org_path="",
                      summary=f"生成 {day:%Y-%m-%d} 定时核查任务 {result.created} 条（{result.subjects} 名对象）",
@@ -406,40 +410,49 @@ class MissedResult:
     alerts_deferred: int = 0
 
 
+MISSED_CHUNK = 50  # the audit chain is locked for the length of a chunk: keep it short
+
+
+def _mark_one_missed(task: CheckTask, result: MissedResult, *, actor) -> None:
+    from yunjiao.anomalies.services import raise_anomaly
+
+    locked = CheckTask.objects.select_for_update().filter(pk=task.pk, status=CheckTaskStatus.PENDING).first()
+    if locked is None:
+        return
+    if task.subject.status not in PLANNED_STATUSES:
+        locked.status = CheckTaskStatus.CANCELLED
+        locked.save(update_fields=["status"])
+        audit.record(actor, Action.UPDATE, locked, subject=task.subject,
+                     summary=f"对象状态为{task.subject.get_status_display()}，核查任务自动取消")
+        result.cancelled += 1
+        return
+    locked.status = CheckTaskStatus.MISSED
+    locked.save(update_fields=["status"])
+    opens = timezone.localtime(task.window_start)
+    deadline = timezone.localtime(task.deadline)
+    anomaly = raise_anomaly(
+        task.subject, kind="checkin_missed", source="checkin", actor=actor,
+        episode=task.plan_date.isoformat(), related=locked, at=task.deadline,
+        summary=f"{task.get_kind_display()}未响应（{opens:%m-%d %H:%M}～{deadline:%H:%M}）",
+        evidence={"task_id": locked.pk, "kind": task.kind, "deadline": task.deadline.isoformat()})
+    result.anomalies += anomaly.count == 1
+    result.missed += 1
+
+
 def mark_missed(*, now: datetime | None = None, actor=SYSTEM) -> MissedResult:
     """Tasks past deadline + grace become missed; each miss is added to ONE anomaly per subject and day
     (kind checkin_missed, episode = the task's day: repeated misses raise its count, not new rows).
     Pending tasks of subjects no longer under correction are cancelled instead.  Officers get one message
     per branch per run listing the subjects — never at night: night misses are told in the morning."""
-    from yunjiao.anomalies.services import raise_anomaly
-
     now = now or timezone.now()
     result = MissedResult()
     due = (CheckTask.objects.filter(status=CheckTaskStatus.PENDING, deadline__lte=now - late_grace())
            .select_related("subject").order_by("deadline", "id"))
-    for task in due[:5000]:
+    due = list(due[:5000])
+    for i in range(0, len(due), MISSED_CHUNK):  # one transaction per chunk (an fsync per task is slow)
         with transaction.atomic():
-            locked = CheckTask.objects.select_for_update().filter(pk=task.pk, status=CheckTaskStatus.PENDING).first()
-            if locked is None:
-                continue
-            if task.subject.status not in PLANNED_STATUSES:
-                locked.status = CheckTaskStatus.CANCELLED
-                locked.save(update_fields=["status"])
-                audit.record(actor, Action.UPDATE, locked, subject=task.subject,
-                             summary=f"对象状态为{task.subject.get_status_display()}，核查任务自动取消")
-                result.cancelled += 1
-                continue
-            locked.status = CheckTaskStatus.MISSED
-            locked.save(update_fields=["status"])
-            opens = timezone.localtime(task.window_start)
-            deadline = timezone.localtime(task.deadline)
-            anomaly = raise_anomaly(
-                task.subject, kind="checkin_missed", source="checkin", actor=actor,
-                episode=task.plan_date.isoformat(), related=locked, at=task.deadline,
-                summary=f"{task.get_kind_display()}未响应（{opens:%m-%d %H:%M}～{deadline:%H:%M}）",
-                evidence={"task_id": locked.pk, "kind": task.kind, "deadline": task.deadline.isoformat()})
-            result.anomalies += anomaly.count == 1
-            result.missed += 1
+            for task in due[i:i + MISSED_CHUNK]:
+                _mark_one_missed(task, result, actor=actor)
     if is_quiet(now):
         result.alerts_deferred = CheckTask.objects.filter(status=CheckTaskStatus.MISSED,
                                                           alerted_at__isnull=True).count()
