@@ -252,3 +252,22 @@ def test_stratified_sample_stays_in_scope_and_covers_levels(cast):
     assert town_only and all(p.org_path == cast.town_a1.path for p in town_only)
     assert SYSTEM and ts.sample_scope(cast.county_a_officer, n=3, levels=["lenient"], rng=random.Random(2))[0] \
         .supervision_level == "lenient"
+
+
+def test_submitted_checkin_answers_the_open_task_through_the_hook(cast, settings):
+    """Real pipeline: the hook at the end of services.submit_checkin marks the ordered task done."""
+    from yunjiao.checkins import services
+
+    from .conftest import CLIP_PERSON_PHOTO, clip_burst, read
+
+    settings.FACE_CHALLENGE_ACTIONS = ("turn_right",)  # the clip frames 84–112 perform a right turn
+    services.enroll_face(cast.subject_a1, images=[read(CLIP_PERSON_PHOTO)], actor=cast.officer_a1)
+    [task] = ts.order_checks([cast.subject_a1], actor=cast.officer_a1, minutes=15)
+    _, nonce = services.start_checkin(cast.subject_a1, device_id="phone-1", actor=cast.portal_a1)
+    frames, times = clip_burst(84, 112, 2)
+    checkin = services.submit_checkin(cast.subject_a1, nonce=nonce, frames=frames, capture_times=times,
+                                      location={"lat": 35.4153, "lon": 116.5871, "accuracy": 12},
+                                      actor=cast.portal_a1, device_id="phone-1")
+    task.refresh_from_db()
+    assert task.status == CheckTaskStatus.DONE and task.checkin == checkin
+    assert list(ts.open_tasks_for(cast.subject_a1)) == []
