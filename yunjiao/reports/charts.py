@@ -45,13 +45,13 @@ def stacked_tasks(rows: list[dict], *, width: int = 720, title: str = "核查完
     return mark_safe("".join(parts))
 
 
-def bars(items: list[tuple[str, float]], *, width: int = 720, title: str = "", unit: str = "",
+def bars(items: list[tuple[str, float | None]], *, width: int = 720, title: str = "", unit: str = "",
          max_value: float | None = None) -> SafeString:
-    """Simple horizontal bars (label, value)."""
+    """Simple horizontal bars (label, value); a value of None (nothing to measure) shows "—" and no bar."""
     label_w, right_w, bar_h, gap, top = 150, 70, 16, 8, 26
     height = top + max(len(items), 1) * (bar_h + gap) + 6
     plot_w = width - label_w - right_w
-    biggest = max_value or max([v for _, v in items] + [1])
+    biggest = max_value or max([v for _, v in items if v is not None] + [1])
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
              f'viewBox="0 0 {width} {height}" width="100%" class="chart">', _text(0, 10, title, size=14)]
     if not items:
@@ -62,7 +62,7 @@ def bars(items: list[tuple[str, float]], *, width: int = 720, title: str = "", u
         parts.append(_text(label_w - 8, y + bar_h / 2, label, anchor="end"))
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{COLORS["bar"]}">'
                      f'<title>{escape(label)} {value}{escape(unit)}</title></rect>')
-        shown = f"{value:.1f}" if isinstance(value, float) else str(value)
-        parts.append(_text(label_w + w + 6, y + bar_h / 2, f"{shown}{unit}"))
+        shown = "—" if value is None else (f"{value:.1f}{unit}" if isinstance(value, float) else f"{value}{unit}")
+        parts.append(_text(label_w + w + 6, y + bar_h / 2, shown))
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -75,7 +75,9 @@ class CheckReportView(ScopedTemplateView):
         for r in data["rows"]:
             r["url"] = (reverse("reports:checks") + "?" + urlencode({**base, "org": r["org_id"]})
                         if r["org_id"] else "")
-        chart_rows = data["rows"] or [{"name": org.name, **data["total"]}]
+        # charts show the orgs with activity (a county has ~20 townships, most of them quiet on a given day)
+        chart_rows = [r for r in data["rows"] if r["scheduled"] or r["checkins"]] or [{"name": org.name,
+                                                                                      **data["total"]}]
         ctx.update(
             periods=rules.PERIODS.items(), base=base,
             prev_url="?" + urlencode({"period": period.kind, "date": prev_p.start.isoformat(), "org": org.pk}),
@@ -83,7 +85,7 @@ class CheckReportView(ScopedTemplateView):
             xlsx_url="?" + urlencode({**base, "org": org.pk, "format": "xlsx"}),
             parent=org.parent if org.parent_id and self._in_scope(org.parent) else None,
             task_chart=charts.stacked_tasks(chart_rows),
-            pass_chart=charts.bars([(r["name"], r["pass_rate"] or 0.0) for r in chart_rows], title="签到通过率",
+            pass_chart=charts.bars([(r["name"], r["pass_rate"]) for r in chart_rows], title="签到通过率",
                                    unit="%", max_value=100.0),
             kind_chart=charts.bars([(k["label"], k["rows"]) for k in data["kinds"]], title="异常类型（条）"),
             fmt=rules.fmt_rate)
