@@ -80,13 +80,14 @@ def run(args) -> int:
 
     from yunjiao.anomalies.models import Anomaly
     from yunjiao.checkins import tasks_services as ts
-    from yunjiao.checkins.models import CheckTask
+    from yunjiao.checkins.models import CheckTask, FaceEnrolment
     from yunjiao.core.actors import SYSTEM
     from yunjiao.core.testing import make_subject, make_user
     from yunjiao.notifications.models import Message
     from yunjiao.orgs.models import Org
     from yunjiao.orgs.services import load_jining_orgs
     from yunjiao.reports import rules, services
+    from yunjiao.subjects.models import Subject
 
     call_command("migrate", verbosity=0)
     load_jining_orgs()
@@ -96,6 +97,8 @@ def run(args) -> int:
     for i in range(args.subjects):
         make_subject(rng.choice(towns), name=f"对象{i}", supervision_level=rng.choice(["strict", "normal", "lenient"]),
                      is_key_subject=rng.random() < 0.05, risk_level="high" if rng.random() < 0.1 else "medium")
+    FaceEnrolment.objects.bulk_create([FaceEnrolment(subject_id=pk, version=1, photo_count=1)
+                                       for pk in Subject.objects.values_list("pk", flat=True)])
     for i, town in enumerate(towns):
         make_user(f"officer{i}", "township_officer", town)
     seed_s = time.perf_counter() - t0

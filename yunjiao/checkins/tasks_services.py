@@ -182,7 +182,17 @@ def plan_secret() -> str:
 
 
 def plannable_subjects():
+    """Subjects under correction (or on leave) with 信息化核查 enabled.  Those without an active face
+    enrolment are not planned (they could not answer: a miss would be the office's gap, not the subject's);
+    `not_enrolled` lists them so the office enrols them."""
     return Subject.objects.filter(status__in=PLANNED_STATUSES, info_check_enabled=True)
+
+
+def not_enrolled(qs=None):
+    from yunjiao.checkins.models import FaceEnrolment
+
+    qs = plannable_subjects() if qs is None else qs
+    return qs.exclude(pk__in=FaceEnrolment.objects.filter(is_active=True).values("subject_id"))
 
 
 @dataclass
@@ -193,6 +203,7 @@ class PlanResult:
     existing: int = 0
     skipped_past: int = 0
     leave: int = 0
+    not_enrolled: int = 0
 
 
 def _on_leave(subject, opens: datetime, due: datetime, windows: list) -> bool:
@@ -214,7 +225,9 @@ def plan_day(day: date, *, actor=SYSTEM, subjects=None, now: datetime | None = N
     qs = plannable_subjects() if subjects is None else subjects
     day_start = datetime.combine(day, time(0, 0), tzinfo=tz)
     day_end = day_start + timedelta(days=1)
-    subjects = list(qs.order_by("pk"))
+    skipped = set(not_enrolled(qs).values_list("pk", flat=True))
+    result.not_enrolled = len(skipped)
+    subjects = [s for s in qs.order_by("pk") if s.pk not in skipped]
     for i in range(0, len(subjects), PLAN_CHUNK):
         chunk = subjects[i:i + PLAN_CHUNK]
         existing = defaultdict(set)
@@ -249,7 +262,7 @@ def plan_day(day: date, *, actor=SYSTEM, subjects=None, now: datetime | None = N
         audit.record(actor, Action.CREATE, None, org_path="",
                      summary=f"生成 {day:%Y-%m-%d} 定时核查任务 {result.created} 条（{result.subjects} 名对象）",
                      data={"day": day.isoformat(), "created": result.created, "leave": result.leave,
-                           "skipped_past": result.skipped_past})
+                           "skipped_past": result.skipped_past, "not_enrolled": result.not_enrolled})
     return result
 
 

@@ -70,6 +70,9 @@ class TaskListView(ScopedListView):
         ctx.update(filters=self.filters, statuses=CheckTaskStatus.choices, kinds=CheckTaskKind.choices,
                    orgs=_branch_orgs(self.request.user), querystring_no_page=params.urlencode(),
                    status_tags=STATUS_TAGS, now=timezone.now(),
+                   not_enrolled=list(ts.not_enrolled(Subject.objects.visible_to(self.request.user)
+                                                     .filter(status__in=ts.PLANNED_STATUSES,
+                                                             info_check_enabled=True))[:50]),
                    can_order=self.request.user.is_superuser or self.request.user.role in ORDERERS)
         return ctx
 
@@ -131,6 +134,10 @@ class SpotCheckView(ScopedTemplateView):
             messages.error(request, exc.message)
             return self.render_to_response(self.get_context_data(data=data), status=400)
         messages.success(request, f"已向 {len(tasks)} 名对象下达核查，请在截止前关注完成情况。")
+        missing = ts.not_enrolled(Subject.objects.filter(pk__in=[t.subject_id for t in tasks]))
+        if missing:
+            messages.warning(request, "以下对象尚未登记人脸，无法完成核查，请尽快登记："
+                             + "、".join(s.name for s in missing[:20]))
         return redirect(reverse("checkins:tasks") + f"?batch={tasks[0].batch_id}")
 
 

@@ -27,6 +27,21 @@ def at(day: date, hh: int, mm: int = 0) -> datetime:
     return datetime.combine(day, time(hh, mm), tzinfo=timezone.get_current_timezone())
 
 
+def enrol(*subjects):
+    """Active face enrolments (rows only; the face pipeline is tested elsewhere): only enrolled subjects are
+    planned."""
+    from yunjiao.checkins.models import FaceEnrolment
+
+    for s in subjects:
+        FaceEnrolment.objects.get_or_create(subject=s, version=1, defaults={"photo_count": 1})
+
+
+@pytest.fixture
+def cast(cast):
+    enrol(cast.subject_a1, cast.subject_a2, cast.subject_b1)
+    return cast
+
+
 def plan_week(subject):
     for d in WEEK:
         ts.plan_day(d, subjects=type(subject).objects.filter(pk=subject.pk), now=at(DAY, 0, 5))
@@ -57,9 +72,10 @@ def test_week_plan_follows_level_frequency_and_never_at_night(cast, level, risk,
 
 def test_plan_is_idempotent_and_skips_people_not_in_correction(cast):
     make_subject(cast.town_a1, name="已解矫", status=c.Status.DISCHARGED)
-    make_subject(cast.town_a1, name="不核查", info_check_enabled=False)
+    enrol(make_subject(cast.town_a1, name="不核查", info_check_enabled=False))
+    make_subject(cast.town_a1, name="未登记人脸")
     first = ts.plan_day(DAY, now=at(DAY, 0, 5))
-    assert first.subjects == 3 and first.created > 0
+    assert first.subjects == 3 and first.created > 0 and first.not_enrolled == 1
     second = ts.plan_day(DAY, now=at(DAY, 0, 5))
     assert second.created == 0 and second.existing == first.created
     assert CheckTask.objects.count() == first.created

@@ -9,7 +9,22 @@ from yunjiao.checkins.models import CheckPolicySetting, CheckTask
 from yunjiao.core.testing import assert_hidden, assert_visible
 
 
+def test_task_list_warns_about_subjects_without_face_enrolment(client, cast):
+    from yunjiao.checkins.models import FaceEnrolment
+
+    FaceEnrolment.objects.create(subject=cast.subject_a1, version=1, photo_count=1)
+    client.force_login(cast.county_a_officer)
+    page = client.get(reverse("checkins:tasks")).content.decode()
+    assert "尚未登记人脸" in page and "王芳" in page and "李明</a>" not in page
+    client.force_login(cast.officer_a1)
+    assert "尚未登记人脸" not in client.get(reverse("checkins:tasks")).content.decode()
+
+
 def test_task_list_is_scoped_and_filtered(client, cast):
+    from yunjiao.checkins.models import FaceEnrolment
+
+    for s in (cast.subject_a1, cast.subject_a2, cast.subject_b1):
+        FaceEnrolment.objects.create(subject=s, version=1, photo_count=1)
     ts.order_checks([cast.subject_a1], actor=cast.officer_a1, reason="核查甲")
     ts.order_checks([cast.subject_b1], actor=cast.officer_b1, reason="核查乙")
     client.force_login(cast.officer_a1)

@@ -26,4 +26,5 @@ class Command(BaseCommand):
         for i in range(opts["days"]):
             r = tasks_services.plan_day(day + timedelta(days=i), actor=SYSTEM)
             self.stdout.write(f"{r.day}: 对象 {r.subjects} 名，新建 {r.created} 条（其中外出核查 {r.leave} 条），"
-                              f"已存在 {r.existing} 条，已过时未生成 {r.skipped_past} 条")
+                              f"已存在 {r.existing} 条，已过时未生成 {r.skipped_past} 条；"
+                              f"{r.not_enrolled} 名对象未登记人脸，未安排")
