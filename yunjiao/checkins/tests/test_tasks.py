@@ -287,3 +287,17 @@ def test_submitted_checkin_answers_the_open_task_through_the_hook(cast, settings
     task.refresh_from_db()
     assert task.status == CheckTaskStatus.DONE and task.checkin == checkin
     assert list(ts.open_tasks_for(cast.subject_a1)) == []
+
+
+def test_subject_is_told_once_when_a_scheduled_window_opens(cast):
+    from yunjiao.notifications.models import SmsOutbox
+
+    s = cast.subject_a1
+    _task(s, at(DAY, 9), seq=1)
+    _task(s, at(DAY, 15), seq=2)
+    assert ts.notify_opened_tasks(now=at(DAY, 8, 59)) == 0
+    assert ts.notify_opened_tasks(now=at(DAY, 9, 1)) == 1
+    assert ts.notify_opened_tasks(now=at(DAY, 9, 3)) == 0  # once per task
+    msg = Message.objects.get(recipient=cast.portal_a1, category="checkin")
+    assert "09:30" in msg.body and SmsOutbox.objects.count() == 1
+    assert ts.notify_opened_tasks(now=at(DAY, 15, 40)) == 0  # expired before the job saw it: not told late
