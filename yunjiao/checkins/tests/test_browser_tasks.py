@@ -26,28 +26,27 @@ pytestmark = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls while the sync Playwright loop runs
 
 
-def login(context, base, user):
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Same as the root conftest on main (a665453); kept here so the test also runs on this branch before merging.
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--autoplay-policy=no-user-gesture-required"]}
+
+
+def login(page, base, user):
     client = Client()
     client.force_login(user)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}])
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}])
 
 
-def test_officer_orders_spot_check_and_sees_it_in_the_task_list(live_server):
-    # Own Playwright instance (not the pytest-playwright session fixtures): the face tests in this app
-    # launch Chromium with a fake camera in the same process, and two sync Playwright loops cannot coexist.
-    from playwright.sync_api import sync_playwright
-
+def test_officer_orders_spot_check_and_sees_it_in_the_task_list(page, live_server):
+    """Uses pytest-playwright's one Playwright instance (`page`), like every browser test on main."""
     cast = build_cast()
     base = live_server.url
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            context = browser.new_context()
-            login(context, base, cast.officer_a1)
-            _walk(context.new_page(), base, cast)
-        finally:
-            browser.close()
+    login(page, base, cast.officer_a1)
+    _walk(page, base, cast)
 
 
 def _walk(page, base, cast):
