@@ -249,3 +249,8 @@ MQTT_PASSWORD = env_str("MQTT_PASSWORD")
 # --- face verification (yunjiao/checkins/face/config.py holds the defaults from docs) -------------------
 FACE_VERIFICATION: dict = {}  # e.g. {"accept_threshold": 0.42, "review_threshold": 0.30}
 CHECKIN_CHALLENGE_SECONDS = env_int("CHECKIN_CHALLENGE_SECONDS", 120)
+# check tasks (yunjiao/checkins/tasks_services.py): response deadline, grace for a late answer, quiet hours
+CHECK_TASK_RESPONSE_MINUTES = env_int("CHECK_TASK_RESPONSE_MINUTES", 30)
+CHECK_TASK_LATE_GRACE_MINUTES = env_int("CHECK_TASK_LATE_GRACE_MINUTES", 30)
+CHECK_QUIET_HOURS = tuple(env_list("CHECK_QUIET_HOURS", "22:00,07:00"))
+CHECK_PLAN_SECRET = env_str("CHECK_PLAN_SECRET")  # seeds the random check times; default: SECRET_KEY

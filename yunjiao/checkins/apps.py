@@ -7,4 +7,13 @@ class CheckinsConfig(AppConfig):
     verbose_name = "信息化核查"
 
     def ready(self):
+        from yunjiao.core.menu import MenuItem, register
+        from yunjiao.subjects.views import register_tab
+
         from . import checks  # noqa: F401  (registers the face-model start-up check)
+
+        register(MenuItem(label="核查任务", url_name="checkins:tasks", icon="✔", order=28))
+        register(MenuItem(label="点对点抽查", url_name="checkins:spot_check", icon="◎", order=29,
+                          roles=frozenset({"city_admin", "city_officer", "county_head", "county_officer",
+                                           "township_officer"})))
+        register_tab("checktasks", "核查任务", "checkins:subject_tasks")

@@ -181,3 +181,136 @@ class Checkin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.submitted_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"
+
+
+# --- check tasks (核查任务): scheduled checks and spot checks -------------------------------------------
+#
+# Interface for other apps (portal pages, officer views) — read/write only through
+# yunjiao.checkins.tasks_services:
+#   open_tasks_for(subject, at=None) -> QuerySet[CheckTask]
+#       pending tasks whose window has started (window_start <= at) and whose deadline has not passed
+#       (deadline > at), ordered by deadline (earliest first).
+#   attach_checkin(checkin) -> CheckTask | None
+#       called by checkins.services.submit_checkin after the check-in row is written (same transaction):
+#       links the earliest open task to the check-in and marks it done (or late when the check-in came
+#       after the deadline but within the grace period); returns None when no task was open.
+#   Never show a subject a window that has not opened yet (the times are random on purpose).
+# A check-in answers at most one task; a task is answered by at most one check-in.
+
+
+class CheckTaskKind(models.TextChoices):
+    SCHEDULED = "scheduled", "定时核查"
+    SPOT = "spot", "点对点抽查"
+    LEAVE = "leave", "外出核查"
+    ORDERED = "ordered", "指令核查"
+
+
+class CheckTaskStatus(models.TextChoices):
+    PENDING = "pending", "待签到"
+    DONE = "done", "已完成"
+    LATE = "late", "超时完成"
+    MISSED = "missed", "未响应"
+    CANCELLED = "cancelled", "已取消"
+
+
+class CheckTask(models.Model):
+    """One check a subject must answer by a check-in between `window_start` and `deadline`.
+
+    Scheduled tasks are planned per day by jobs.plan_checks (idempotent per subject and day through
+    (subject, plan_date, seq)); spot/ordered tasks are created by an officer (batch_id groups one order).
+    """
+
+    subject = models.ForeignKey(
+        "subjects.Subject", verbose_name="矫正对象", on_delete=models.PROTECT, related_name="check_tasks"
+    )
+    kind = models.CharField("核查类型", max_length=12, choices=CheckTaskKind.choices, db_index=True)
+    plan_date = models.DateField("计划日期", db_index=True)
+    seq = models.PositiveSmallIntegerField("当日序号", default=0)
+    window_start = models.DateTimeField("开始时间", db_index=True)
+    deadline = models.DateTimeField("截止时间", db_index=True)
+    status = models.CharField(
+        "状态", max_length=12, choices=CheckTaskStatus.choices, default=CheckTaskStatus.PENDING, db_index=True
+    )
+    checkin = models.ForeignKey(
+        Checkin, verbose_name="签到记录", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
+    )
+    completed_at = models.DateTimeField("签到时间", null=True, blank=True)
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="下达人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField("事由", max_length=200, blank=True)
+    batch_id = models.CharField("抽查批次", max_length=32, blank=True, db_index=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    notified_at = models.DateTimeField("通知对象时间", null=True, blank=True)  # subject told the window opened
+    alerted_at = models.DateTimeField("通知民警时间", null=True, blank=True)  # officers told of the miss
+
+    objects = SubjectRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "核查任务"
+        verbose_name_plural = "核查任务"
+        ordering = ["-window_start", "-id"]
+        indexes = [
+            models.Index(fields=["subject", "status", "deadline"]),
+            models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["status", "window_start"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "plan_date", "seq"],
+                condition=models.Q(seq__gt=0),  # planned slots (scheduled / leave); officer orders use seq 0
+                name="check_task_planned_once_per_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["checkin"], condition=models.Q(checkin__isnull=False), name="check_task_one_per_checkin"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deadline__gt=models.F("window_start")), name="check_task_deadline_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.get_kind_display()} {timezone.localtime(self.window_start):%Y-%m-%d %H:%M}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.status in (CheckTaskStatus.DONE, CheckTaskStatus.LATE)
+
+
+class CheckPolicySetting(models.Model):
+    """Check frequencies per management level (严管/普管/宽管), editable by the city administrator.
+
+    A missing row means the defaults of schedule.DEFAULT_POLICIES / DEFAULT_EXTRA.  Changed only through
+    tasks_services.update_policy (audited)."""
+
+    level = models.CharField("管理等级", max_length=10, unique=True,
+                             choices=[("strict", "严管"), ("normal", "普管"), ("lenient", "宽管")])
+    per_week = models.PositiveSmallIntegerField("每周核查次数")
+    extra_key_subject = models.PositiveSmallIntegerField("重点管控对象每周加查次数", default=7)
+    extra_high_risk = models.PositiveSmallIntegerField("高风险对象每周加查次数", default=3)
+    response_minutes = models.PositiveSmallIntegerField("响应时限(分钟)", default=30)
+    waking_start = models.TimeField("核查时段开始", default="08:00")
+    waking_end = models.TimeField("核查时段结束", default="21:00")
+    min_gap_minutes = models.PositiveSmallIntegerField("两次核查最小间隔(分钟)", default=120)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="修改人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "核查频次设置"
+        verbose_name_plural = "核查频次设置"
+        ordering = ["level"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(waking_end__gt=models.F("waking_start")),
+                                   name="check_policy_waking_hours_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}：每周 {self.per_week} 次"

@@ -30,6 +30,7 @@ from yunjiao.checkins.models import (
     LocationStatus,
     Outcome,
 )
+from yunjiao.checkins.tasks_services import attach_checkin
 from yunjiao.core import crypto
 from yunjiao.core.actors import SYSTEM
 from yunjiao.core.errors import Conflict, NotAllowed, ServiceError
@@ -295,4 +296,7 @@ def submit_checkin(
             summary=f"提交信息化核查：{checkin.get_outcome_display()}",
             data={"outcome": outcome, "best_match": result.best_match, "reasons": reasons},
         )
+        # HOOK (check tasks): the check-in answers the earliest open task (done / late), whatever its
+        # outcome — a failed face or location verdict is judged on the check-in, not by missing the task.
+        attach_checkin(checkin)
     return checkin

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yunjiao.reports import views
 
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("checks/", views.CheckReportView.as_view(), name="checks"),
+]
