@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from yunjiao.audit import services as audit
 from yunjiao.audit.models import Action
+from yunjiao.checkins import review_services
 from yunjiao.checkins.face import liveness
 from yunjiao.checkins.face.burst import BurstRejected, verify_burst
 from yunjiao.checkins.face.config import get_config
@@ -287,6 +288,7 @@ def submit_checkin(
             accuracy_m=acc,
             location_status=location_status,
         )
+        review_services.keep_checkin_frames(checkin, frames)  # frames of a failed check, for officer review
         audit.record(
             actor,
             Action.CREATE,
