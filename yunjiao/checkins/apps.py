@@ -8,3 +8,6 @@ class CheckinsConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the face-model start-up check)
+        from .views_officer import register_officer_pages
+
+        register_officer_pages()

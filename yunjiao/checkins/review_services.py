@@ -314,7 +314,7 @@ def decide_review(
         raise ServiceError("不支持的升级方式。", code="bad_escalation")
     if escalate_to and decision != ReviewDecision.NOT_PERSON:
         raise ServiceError("只有认定“非本人”时才能直接升级处置。", code="bad_escalation")
-    if actor is not SYSTEM and getattr(actor, "role", "") in ("subject", "police_liaison"):
+    if actor is not SYSTEM and not getattr(actor, "can_write_subjects", False):
         raise NotAllowed("您的角色不能复核核查。")
     label = ReviewDecision(decision).label
     with transaction.atomic():
