@@ -160,6 +160,8 @@ class CheckinListView(ScopedListView):
             if f.get("q"):
                 term = f["q"].strip()
                 qs = qs.filter(subject__name__startswith=term) | qs.filter(subject__number__startswith=term.upper())
+        elif self.filter_form.is_bound:
+            qs = qs.none()  # a filter that cannot apply must not silently show everything
         return qs.order_by("-submitted_at", "-id")
 
     def get_context_data(self, **kwargs):
