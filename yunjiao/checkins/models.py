@@ -177,7 +177,6 @@ class Checkin(models.Model):
     accuracy_m = models.FloatField("定位精度(米)", null=True, blank=True)
     location_status = models.CharField("定位结果", max_length=16, choices=LocationStatus.choices)
     # Officer review (written only by yunjiao.checkins.review_services).
-    submitted_anyway = models.BooleanField("本人坚持提交", default=False)
     frames_stored = models.PositiveSmallIntegerField("留存画面数", default=0)  # encrypted, see review_services
     review_decision = models.CharField("复核结论", max_length=16, choices=ReviewDecision.choices, blank=True)
     review_note = models.CharField("复核说明", max_length=500, blank=True)

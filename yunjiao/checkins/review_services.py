@@ -48,7 +48,6 @@ REVIEWABLE_OUTCOMES = frozenset(
         Outcome.NO_FACE,
     }
 )
-SUBMIT_ANYWAY_OUTCOMES = frozenset({Outcome.MISMATCH, Outcome.LIVENESS_FAILED, Outcome.REVIEW})
 # Anomaly kinds that come from check-in outcomes (see anomalies/rules.py KINDS).
 OUTCOME_ANOMALY_KIND = {
     Outcome.REVIEW: "checkin_review",
@@ -58,7 +57,7 @@ OUTCOME_ANOMALY_KIND = {
     Outcome.MULTIPLE_FACES: "face_mismatch",
     Outcome.NO_FACE: "face_mismatch",
 }
-CHECKIN_ANOMALY_KINDS = frozenset(OUTCOME_ANOMALY_KIND.values())
+CHECKIN_ANOMALY_KINDS = frozenset(OUTCOME_ANOMALY_KIND.values()) | {"location_missing"}
 MAX_NOTE = 500
 
 
@@ -169,6 +168,35 @@ def enrolment_history(subject):
 # --- check-in frames ---------------------------------------------------------------------------------
 
 
+def after_submit(checkin: Checkin, frames: list[bytes]) -> None:
+    """Hook at the end of ``submit_checkin`` (inside its transaction): keep the frames of a check-in that did
+    not pass, and open or update the anomaly for its outcome."""
+    keep_checkin_frames(checkin, frames)
+    raise_outcome_anomaly(checkin)
+
+
+def raise_outcome_anomaly(checkin: Checkin):
+    """Every non-pass outcome opens or updates an anomaly.  Repeated failures of one subject, kind and day
+    are grouped into the open row (its occurrences name each check-in), not multiplied."""
+    kind = OUTCOME_ANOMALY_KIND.get(checkin.outcome) or (
+        "location_missing" if checkin.outcome == Outcome.LOCATION_MISSING else None
+    )
+    if kind is None:
+        return None
+    day = timezone.localtime(checkin.submitted_at).date()
+    reasons = "；".join(checkin.reasons)[:150]
+    return anomalies.raise_anomaly(
+        checkin.subject,
+        kind=kind,
+        summary=f"信息化核查{checkin.get_outcome_display()}" + (f"：{reasons}" if reasons else ""),
+        evidence={"checkin_id": checkin.pk, "outcome": checkin.outcome, "best_match": checkin.best_match},
+        source="checkin",
+        episode=day.isoformat(),
+        related=checkin,
+        at=checkin.submitted_at,
+    )
+
+
 def keep_checkin_frames(checkin: Checkin, frames: list[bytes]) -> int:
     """Called by ``submit_checkin`` inside its transaction, after the check-in row exists.  Keeps the frames
     of a check-in that did not pass (encrypted) and records how many were kept."""
@@ -214,8 +242,14 @@ def _require_reader(obj, model, actor) -> None:
 
 
 def pending_review_q() -> Q:
-    """Check-ins waiting for an officer: in the review band, or submitted anyway after a failure."""
-    return Q(review_decision="") & (Q(outcome=Outcome.REVIEW) | Q(submitted_anyway=True))
+    """Check-ins waiting for an officer: outcome "review" and no decision yet.  That is the review band, and a
+    failed check-in the person submitted anyway ("仍然提交": the phone side sets outcome → review and keeps
+    the face/liveness outcome in ``face_outcome``)."""
+    return Q(review_decision="", outcome=Outcome.REVIEW)
+
+
+def submitted_anyway(checkin: Checkin) -> bool:
+    return checkin.outcome == Outcome.REVIEW and checkin.face_outcome != Outcome.REVIEW
 
 
 def pending_reviews(actor):
@@ -224,32 +258,6 @@ def pending_reviews(actor):
 
 def is_reviewable(checkin: Checkin) -> bool:
     return checkin.outcome in REVIEWABLE_OUTCOMES or checkin.face_outcome in REVIEWABLE_OUTCOMES
-
-
-def submit_anyway(checkin: Checkin, *, actor, note: str = "") -> Checkin:
-    """The subject insists after a mismatch / liveness failure ("仍然提交"): the check-in goes to officer
-    review instead of blocking the person.  Only the subject's own, failed, not yet reviewed check-in."""
-    with transaction.atomic():
-        locked = Checkin.objects.select_for_update().select_related("subject").get(pk=checkin.pk)
-        if actor is not SYSTEM and getattr(actor, "subject_id", None) != locked.subject_id:
-            raise NotAllowed("只能提交本人的核查。")
-        if locked.face_outcome not in SUBMIT_ANYWAY_OUTCOMES:
-            raise ServiceError("只有人脸比对不符或活体动作未通过的核查可以申请人工复核。", code="not_reviewable")
-        if locked.submitted_anyway:
-            raise Conflict("该核查已提交人工复核，请等待工作人员处理。")
-        if locked.review_decision:
-            raise Conflict("该核查已由工作人员复核。")
-        locked.submitted_anyway = True
-        locked.save(update_fields=["submitted_anyway"])
-        audit.record(
-            actor,
-            Action.UPDATE,
-            locked,
-            subject=locked.subject,
-            summary=f"矫正对象坚持提交核查，转人工复核（{locked.get_outcome_display()}）",
-            data={"note": note[:200]},
-        )
-    return locked
 
 
 # --- review decision ---------------------------------------------------------------------------------
@@ -332,8 +340,8 @@ def decide_review(
         subject = locked.subject
         text = f"人工复核：{label}" + (f"。{note}" if note else "")
         touched = []
-        rows = related_anomalies(locked)
-        if not rows and decision != ReviewDecision.CONFIRMED:
+        rows = [a for a in related_anomalies(locked) if a.state in OPEN_STATES]
+        if not rows and decision != ReviewDecision.CONFIRMED:  # none raised, or already closed in the queue
             kind = "face_mismatch" if decision == ReviewDecision.NOT_PERSON else OUTCOME_ANOMALY_KIND.get(
                 locked.face_outcome, "checkin_review"
             )
@@ -345,7 +353,7 @@ def decide_review(
                     evidence={"checkin_id": locked.pk, "best_match": locked.best_match},
                     source="checkin",
                     actor=actor,
-                    episode=f"checkin-{locked.pk}",
+                    episode=f"review-{locked.pk}",
                     related=locked,
                 )
             ]

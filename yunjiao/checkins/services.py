@@ -288,7 +288,8 @@ def submit_checkin(
             accuracy_m=acc,
             location_status=location_status,
         )
-        review_services.keep_checkin_frames(checkin, frames)  # frames of a failed check, for officer review
+        # HOOK (officer review): keep the frames of a failed check (encrypted) and open/update its anomaly.
+        review_services.after_submit(checkin, frames)
         audit.record(
             actor,
             Action.CREATE,
