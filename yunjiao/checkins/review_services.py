@@ -291,6 +291,30 @@ def _other_pending_checkins(anomaly: Anomaly, checkin: Checkin) -> bool:
     return bool(ids) and Checkin.objects.filter(pk__in=ids).filter(pending_review_q()).exists()
 
 
+def _act_on_anomaly(anomaly: Anomaly, checkin: Checkin, *, actor, decision: str, text: str, escalate_to: str) -> bool:
+    if anomaly.state not in OPEN_STATES:
+        return False
+    if decision == ReviewDecision.CONFIRMED:
+        if _other_pending_checkins(anomaly, checkin):  # grouped with check-ins still waiting for review
+            if anomaly.state == AnomalyState.OPEN:
+                anomalies.acknowledge(anomaly, actor=actor)
+                return True
+            return False
+        anomalies.dispose(anomaly, actor=actor, text=text, false_alarm=True)
+    elif decision == ReviewDecision.NOT_PERSON:
+        if escalate_to:
+            anomalies.escalate(anomaly, actor=actor, target=escalate_to, note=text)
+        elif anomaly.state != AnomalyState.VERIFIED:
+            anomalies.verify(anomaly, actor=actor, text=text)
+        else:
+            return False
+    elif anomaly.state == AnomalyState.OPEN:
+        anomalies.acknowledge(anomaly, actor=actor)
+    else:
+        return False
+    return True
+
+
 def decide_review(
     checkin: Checkin,
     *,
@@ -357,23 +381,16 @@ def decide_review(
                     related=locked,
                 )
             ]
+        skipped = []
         for anomaly in rows:
-            if anomaly.state not in OPEN_STATES:
-                continue
-            if decision == ReviewDecision.CONFIRMED:
-                if _other_pending_checkins(anomaly, locked):
-                    if anomaly.state == AnomalyState.OPEN:
-                        anomalies.acknowledge(anomaly, actor=actor)
-                else:
-                    anomalies.dispose(anomaly, actor=actor, text=text, false_alarm=True)
-            elif decision == ReviewDecision.NOT_PERSON:
-                if escalate_to:
-                    anomalies.escalate(anomaly, actor=actor, target=escalate_to, note=text)
-                else:
-                    anomalies.verify(anomaly, actor=actor, text=text)
-            elif anomaly.state == AnomalyState.OPEN:
-                anomalies.acknowledge(anomaly, actor=actor)
-            touched.append(anomaly.pk)
+            try:
+                if _act_on_anomaly(anomaly, locked, actor=actor, decision=decision, text=text,
+                                   escalate_to=escalate_to):
+                    touched.append(anomaly.pk)
+            except ServiceError as exc:
+                if exc.code != "invalid_state":  # NotAllowed, validation: refuse the whole decision
+                    raise
+                skipped.append(anomaly.pk)  # closed or moved on meanwhile in the anomaly queue
         before = {"review_decision": ""}
         locked.review_decision = decision
         locked.review_note = note
@@ -388,6 +405,6 @@ def decide_review(
             before=before,
             after={"review_decision": decision, "review_note": note},
             summary=f"复核信息化核查：{label}" + (f"（{note[:80]}）" if note else ""),
-            data={"anomalies": touched, "escalate_to": escalate_to or None},
+            data={"anomalies": touched, "skipped_anomalies": skipped, "escalate_to": escalate_to or None},
         )
     return locked

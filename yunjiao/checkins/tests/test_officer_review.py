@@ -163,6 +163,19 @@ def test_not_person_opens_a_new_anomaly_when_the_old_one_was_closed_in_the_queue
     assert (new.kind, new.state, new.related_id) == ("face_mismatch", AnomalyState.VERIFIED, str(failed.pk))
 
 
+def test_decision_is_kept_when_the_anomaly_was_closed_meanwhile(cast, failed, monkeypatch):
+    anomaly = pipeline_anomaly(failed)
+    stale = Anomaly.objects.get(pk=anomaly.pk)  # read by the review just before another officer closes it
+    anomalies.dispose(anomaly, actor=cast.county_a_officer, text="电话核实为本人")
+    monkeypatch.setattr(review_services, "related_anomalies", lambda checkin: [stale])
+    checkin = review_services.decide_review(failed, actor=cast.officer_a1, decision="confirmed")
+    assert checkin.review_decision == "confirmed"
+    anomaly.refresh_from_db()
+    assert anomaly.disposition == "电话核实为本人" and anomaly.closed_by == cast.county_a_officer
+    row = AuditRecord.objects.filter(object_type="checkins.Checkin", object_id=str(failed.pk)).order_by("-seq").first()
+    assert row.data["skipped_anomalies"] == [anomaly.pk] and row.data["anomalies"] == []
+
+
 def test_not_person_can_escalate_at_once(cast, failed):
     anomaly = pipeline_anomaly(failed)
     assert anomalies.ESCALATIONS, "the risk app registers escalations (warning…)"
