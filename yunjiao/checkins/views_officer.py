@@ -291,3 +291,13 @@ def register_officer_pages() -> None:
     register(MenuItem(label="待复核", url_name="checkins:pending", icon="◐", order=29, group="信息化核查",
                       roles=OFFICERS, badge=pending_review_count))
     register_tab("checkins", "信息化核查", "checkins:subject_tab")
+
+    from yunjiao.core.views_workbench import register_widget
+
+    def pending_reviews_widget(request):
+        if request.user.role not in OFFICERS and not request.user.is_superuser:
+            return None
+        return {"label": "待人工复核的核查", "value": review_services.pending_reviews(request.user).count(),
+                "url": reverse("checkins:pending")}
+
+    register_widget(pending_reviews_widget)

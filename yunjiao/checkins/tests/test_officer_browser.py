@@ -14,6 +14,7 @@ from pathlib import Path
 
 import cv2
 import pytest
+from django.db import connections
 from django.test import Client
 
 from yunjiao.anomalies.models import Anomaly, AnomalyState
@@ -89,7 +90,10 @@ def test_officer_enrols_by_webcam_and_upload_then_reviews_a_submitted_anyway_che
     images.force_login(cast.officer_a1)
 
     def serve_image(route):
-        r = images.get(route.request.url.removeprefix(base))
+        try:
+            r = images.get(route.request.url.removeprefix(base))
+        finally:
+            connections.close_all()  # route handlers run in their own greenlet context → own DB connection
         route.fulfill(status=r.status_code, body=r.content, headers={"Content-Type": r["Content-Type"]})
 
     page.route("**/checkins/**/frames/**", serve_image)

@@ -267,6 +267,8 @@ def test_list_filters_and_pending_count_in_menu(client, cast, failed, settings):
     assert "没有符合条件" in client.get(url + f"?org={cast.town_a2.pk}").content.decode()
     assert reverse("checkins:review", args=[failed.pk]) in client.get(url + f"?org={cast.town_a1.pk}").content.decode()
     client.force_login(cast.officer_a1)
+    workbench = client.get("/").content.decode()
+    assert "待人工复核的核查" in workbench and reverse("checkins:pending") in workbench
     # 待复核 menu entry lands on the pending filter
     r = client.get(reverse("checkins:pending"))
     assert r.status_code == 302 and "review=pending" in r["Location"]
