@@ -86,24 +86,23 @@ class EnrolmentView(LoginRequiredView, ScopedObjectMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(subject=subject, form=form), status=400)
         named = form.images()
-        # Per-photo quality first, so each refused photo shows its own reason next to its name.
-        cfg = get_config()
-        checks = [check_enrolment_photo(data, cfg) for _, data in named]
-        results = [
-            {"index": i + 1, "name": name, "ok": c.ok, "reasons": c.reasons, "metrics": c.metrics}
-            for i, ((name, _), c) in enumerate(zip(named, checks, strict=True))
-        ]
-        if not all(c.ok for c in checks):
-            form.add_error(None, "有照片未通过质量检查，未保存任何照片，请按提示重拍后重新提交。")
-            return self.render_to_response(
-                self.get_context_data(subject=subject, form=form, photo_results=results), status=400
-            )
         try:
             enrolment = review_services.enrol_with_photos(
                 subject, images=[data for _, data in named], actor=request.user, note=form.cleaned_data["note"]
             )
         except ServiceError as exc:
-            form.add_error(None, exc.message)
+            results = None
+            if exc.code == "photo_quality":
+                # Refused: check each photo again to show its reason next to its file name in a table (the
+                # service's message lists the reasons in one sentence); only a refusal pays this second pass.
+                cfg = get_config()
+                results = [
+                    {"index": i + 1, "name": name, "ok": c.ok, "reasons": c.reasons}
+                    for i, (name, c) in enumerate((n, check_enrolment_photo(d, cfg)) for n, d in named)
+                ]
+                form.add_error(None, "有照片未通过质量检查，未保存任何照片，请按提示重拍后重新提交。")
+            else:
+                form.add_error(None, exc.message)
             return self.render_to_response(
                 self.get_context_data(subject=subject, form=form, photo_results=results), status=400
             )

@@ -97,6 +97,13 @@ def test_two_faces_are_refused_with_the_reason_per_photo(client, cast, private_m
     assert stored_files(private_media) == []
 
 
+def test_photos_of_two_different_people_are_refused(client, cast, private_media):
+    client.force_login(cast.officer_a1)
+    r = post_enrol(client, cast.subject_a1, [upload(OBAMA), upload(DATA / "faces" / "fr_biden.jpg")])
+    assert r.status_code == 400 and "不像同一个人" in r.content.decode()
+    assert not FaceEnrolment.objects.exists() and stored_files(private_media) == []
+
+
 def test_photo_without_a_face_is_refused(client, cast, private_media, tmp_path):
     import cv2
     import numpy as np
