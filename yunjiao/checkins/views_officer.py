@@ -285,9 +285,9 @@ def register_officer_pages() -> None:
     from yunjiao.core.menu import MenuItem, register
     from yunjiao.subjects.views import register_tab
 
-    register(MenuItem(label="核查记录", url_name="checkins:list", icon="✓", order=28, group="信息化核查",
+    register(MenuItem(label="核查记录", url_name="checkins:list", icon="✓", order=26, group="信息化核查",
                       roles=OFFICERS))
-    register(MenuItem(label="待复核", url_name="checkins:pending", icon="◐", order=29, group="信息化核查",
+    register(MenuItem(label="待复核", url_name="checkins:pending", icon="◐", order=27, group="信息化核查",
                       roles=OFFICERS, badge=pending_review_count))
     register_tab("checkins", "信息化核查", "checkins:subject_tab")
 

@@ -128,6 +128,7 @@ def test_officer_enrols_by_webcam_and_upload_then_reviews_a_submitted_anyway_che
     # both thumbnails were loaded through the scoped view
     wait_js(page, "Array.from(document.querySelectorAll('#current-enrolment img')).every(i => i.complete && i.naturalWidth > 0)")
     assert page.locator("#current-enrolment img").count() == 2
+    page.screenshot(path=str(SCREENSHOT.with_name("face_enrolment.png")), full_page=True)
 
     # 2. the subject checks in on the phone: asked to turn left, turns right → liveness fails → submit anyway
     settings.FACE_CHALLENGE_ACTIONS = ("turn_left",)
