@@ -274,8 +274,12 @@ def test_list_filters_and_pending_count_in_menu(client, cast, failed, settings):
     assert r.status_code == 302 and "review=pending" in r["Location"]
 
 
-def test_passed_checkin_is_not_reviewable(cast, enrolled, settings):
+def test_passed_checkin_is_not_reviewable(client, cast, enrolled, settings):
     passed = submit(cast, settings, action="turn_right")
+    client.force_login(cast.officer_a1)
+    page = client.get(reverse("checkins:review", args=[passed.pk])).content.decode()
+    assert "未留存：通过的核查不保存画面" in page and "无需人工复核" in page and "保存复核结论" not in page
+    assert client.get(reverse("checkins:frame", args=[passed.pk, 0])).status_code == 404
     with pytest.raises(ServiceError, match="无需人工复核"):
         review_services.decide_review(passed, actor=cast.officer_a1, decision="confirmed")
 
@@ -293,3 +297,15 @@ def test_review_band_checkin_is_pending_without_submit_anyway(cast, enrolled, se
     assert checkin.outcome == Outcome.REVIEW and checkin.frames_stored == 15
     assert review_services.pending_reviews(cast.officer_a1).get() == checkin
     assert review_services.pending_reviews(cast.officer_b1).count() == 0
+
+
+def test_missing_location_opens_its_own_anomaly_and_is_not_a_face_review(cast, enrolled, settings):
+    settings.FACE_CHALLENGE_ACTIONS = ("turn_right",)
+    _, nonce = services.start_checkin(cast.subject_a1, device_id=DEVICE, actor=cast.portal_a1)
+    frames, times = clip_burst(84, 112, 2)
+    checkin = services.submit_checkin(cast.subject_a1, nonce=nonce, frames=frames, capture_times=times,
+                                      location=None, actor=cast.portal_a1)
+    assert checkin.outcome == Outcome.LOCATION_MISSING and checkin.frames_stored == 15
+    anomaly = pipeline_anomaly(checkin)
+    assert anomaly.kind == "location_missing" and anomaly.source == "checkin"
+    assert not review_services.is_reviewable(checkin) and not review_services.pending_reviews(cast.officer_a1).exists()
