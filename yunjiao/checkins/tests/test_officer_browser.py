@@ -46,12 +46,19 @@ def webcam_y4m(tmp_path_factory) -> Path:
     return write_y4m(tmp_path_factory.mktemp("cam") / "enrol.y4m", [frame] * 5, fps=5)
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(webcam_y4m):
-    return {"executable_path": CHROMIUM, "headless": True,
-            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-                     "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={webcam_y4m}"]}
+@pytest.fixture
+def page(playwright, webcam_y4m):
+    """Its own chromium with the fake webcam, launched from pytest-playwright's one Playwright instance (a
+    second sync_playwright() in the process would fail; the shared browser has no fake camera)."""
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+              "--disable-sync", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={webcam_y4m}"])
+    try:
+        yield browser.new_context(locale="zh-CN").new_page()
+    finally:
+        browser.close()
 
 
 @pytest.fixture(autouse=True)
