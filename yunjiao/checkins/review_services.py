@@ -157,6 +157,11 @@ def enrolment_photo(enrolment: FaceEnrolment, index: int, *, actor, size: int = 
     return thumbnail(data, size)
 
 
+def photos_kept(enrolment: FaceEnrolment) -> bool:
+    """Whether the enrolment's photos are in the store (enrolments made by ``enroll_face`` alone have none)."""
+    return enrolment.photo_count > 0 and default_storage.exists(_enrolment_photo_name(enrolment.pk, 0))
+
+
 def enrolment_history(subject):
     return (
         FaceEnrolment.objects.filter(subject=subject)

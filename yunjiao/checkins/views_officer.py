@@ -65,10 +65,13 @@ class EnrolmentView(LoginRequiredView, ScopedObjectMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         subject = kwargs.get("subject") or self.get_subject()
         current = active_enrolment(subject)
+        history = list(review_services.enrolment_history(subject))
+        for e in history + ([current] if current else []):
+            e.photos_kept = review_services.photos_kept(e)
         ctx.update(
             subject=subject,
             current=current,
-            history=review_services.enrolment_history(subject),
+            history=history,
             form=kwargs.get("form") or EnrolmentForm(reenrolment=current is not None),
             photo_results=kwargs.get("photo_results"),
             can_enrol=self.request.user.can_write_subjects,
@@ -210,6 +213,7 @@ class CheckinReviewView(ScopedDetailView):
             liveness=liveness,
             challenge=list(zip(liveness.get("challenge") or [], events + [None] * 4, strict=False)),
             enrolment=c.enrolment,
+            enrolment_photos_kept=review_services.photos_kept(c.enrolment),
             reviewable=review_services.is_reviewable(c),
             pending=not c.review_decision and review_services.is_reviewable(c),
             anomalies=review_services.related_anomalies(c),

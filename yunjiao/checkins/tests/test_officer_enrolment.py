@@ -182,3 +182,13 @@ def test_subject_tab_is_registered_on_the_record(client, cast):
     assert reverse("checkins:subject_tab", args=[cast.subject_a1.pk]) in page and "信息化核查" in page
     tab = client.get(reverse("checkins:subject_tab", args=[cast.subject_a1.pk])).content.decode()
     assert "未登记" in tab and reverse("checkins:enrol", args=[cast.subject_a1.pk]) in tab
+
+
+def test_enrolment_without_kept_photos_says_so_instead_of_broken_images(client, cast):
+    from yunjiao.checkins import services
+
+    e = services.enroll_face(cast.subject_a1, images=[read(OBAMA)], actor=cast.officer_a1)  # service alone
+    client.force_login(cast.officer_a1)
+    page = client.get(reverse("checkins:enrol", args=[cast.subject_a1.pk])).content.decode()
+    assert "未留存照片" in page and reverse("checkins:enrolment_photo", args=[e.pk, 0]) not in page
+    assert client.get(reverse("checkins:enrolment_photo", args=[e.pk, 0])).status_code == 404
