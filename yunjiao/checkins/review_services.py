@@ -413,3 +413,42 @@ def decide_review(
             data={"anomalies": touched, "skipped_anomalies": skipped, "escalate_to": escalate_to or None},
         )
     return locked
+
+
+# --- housekeeping --------------------------------------------------------------------------------------
+
+
+def purge_orphan_images(*, min_age_seconds: int = 3600, dry_run: bool = False) -> list[str]:
+    """Delete stored images no row refers to any more: the files of an enrolment or check-in whose
+    transaction rolled back after the images were written (a later step of ``submit_checkin`` failed).
+    Files younger than ``min_age_seconds`` are left alone — their transaction may still be running."""
+    from datetime import timedelta
+
+    cutoff = timezone.now() - timedelta(seconds=min_age_seconds)
+    removed: list[str] = []
+    for kind, model, kept in (
+        ("enrolments", FaceEnrolment, lambda obj, n: n < obj.photo_count),
+        ("checkins", Checkin, lambda obj, n: n < obj.frames_stored),
+    ):
+        base = f"{STORAGE_PREFIX}/{kind}"
+        if not default_storage.exists(base):
+            continue
+        dirs, _ = default_storage.listdir(base)
+        rows = {str(o.pk): o for o in model.objects.filter(pk__in=[d for d in dirs if d.isdigit()])}
+        for d in dirs:
+            _, files = default_storage.listdir(f"{base}/{d}")
+            for f in files:
+                name = f"{base}/{d}/{f}"
+                index = f.split(".", 1)[0]
+                obj = rows.get(d)
+                if obj is not None and index.isdigit() and kept(obj, int(index)):
+                    continue
+                if default_storage.get_modified_time(name) > cutoff:
+                    continue
+                removed.append(name)
+                if not dry_run:
+                    default_storage.delete(name)
+    if removed and not dry_run:
+        audit.record(SYSTEM, Action.DELETE, None, summary=f"清理无对应记录的人脸图像 {len(removed)} 个",
+                     data={"files": removed[:200]})
+    return removed

@@ -309,3 +309,28 @@ def test_missing_location_opens_its_own_anomaly_and_is_not_a_face_review(cast, e
     anomaly = pipeline_anomaly(checkin)
     assert anomaly.kind == "location_missing" and anomaly.source == "checkin"
     assert not review_services.is_reviewable(checkin) and not review_services.pending_reviews(cast.officer_a1).exists()
+
+
+def test_purge_removes_only_old_orphan_images(cast, failed, private_media):
+    import os
+    import time as _time
+
+    from django.core.management import call_command
+
+    root = private_media / "checkins" / "faces" / "checkins"
+    orphan_dir = root / "999999"  # a check-in whose transaction rolled back after its frames were written
+    orphan_dir.mkdir(parents=True)
+    old, young = orphan_dir / "0.enc", orphan_dir / "1.enc"
+    old.write_bytes(b"x")
+    young.write_bytes(b"y")
+    past = _time.time() - 7200
+    os.utime(old, (past, past))
+    for f in (root / str(failed.pk)).iterdir():  # kept frames of a real check-in, also old
+        os.utime(f, (past, past))
+    assert review_services.purge_orphan_images(dry_run=True) == ["checkins/faces/checkins/999999/0.enc"]
+    assert old.exists()
+    call_command("purge_face_images", stdout=open(os.devnull, "w"))
+    assert not old.exists() and young.exists()
+    assert len(list((root / str(failed.pk)).iterdir())) == 15
+    row = AuditRecord.objects.order_by("-seq").first()
+    assert row.action == "delete" and "清理无对应记录的人脸图像 1 个" in row.summary
