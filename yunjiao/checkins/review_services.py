@@ -37,7 +37,7 @@ from yunjiao.core.actors import SYSTEM
 from yunjiao.core.errors import Conflict, NotAllowed, ServiceError
 
 STORAGE_PREFIX = "checkins/faces"
-# Face/liveness outcomes an officer may review (with frames); the subject may "submit anyway" after these.
+# Face/liveness outcomes an officer may review (their frames are kept).  Pending review = outcome "review".
 REVIEWABLE_OUTCOMES = frozenset(
     {
         Outcome.REVIEW,
