@@ -17,3 +17,6 @@ class CheckinsConfig(AppConfig):
                           roles=frozenset({"city_admin", "city_officer", "county_head", "county_officer",
                                            "township_officer"})))
         register_tab("checktasks", "核查任务", "checkins:subject_tasks")
+        from .views_officer import register_officer_pages
+
+        register_officer_pages()

@@ -137,6 +137,12 @@ class LocationStatus(models.TextChoices):
     OUTSIDE = "outside", "超出允许区域"
 
 
+class ReviewDecision(models.TextChoices):
+    CONFIRMED = "confirmed", "确认本人"
+    NOT_PERSON = "not_person", "非本人"
+    UNDETERMINED = "undetermined", "无法判断"
+
+
 class Checkin(models.Model):
     """One submitted check-in (信息化核查) with every score, so thresholds can be re-tuned later."""
 
@@ -170,6 +176,19 @@ class Checkin(models.Model):
     longitude = models.FloatField("经度", null=True, blank=True)
     accuracy_m = models.FloatField("定位精度(米)", null=True, blank=True)
     location_status = models.CharField("定位结果", max_length=16, choices=LocationStatus.choices)
+    # Officer review (written only by yunjiao.checkins.review_services).
+    frames_stored = models.PositiveSmallIntegerField("留存画面数", default=0)  # encrypted, see review_services
+    review_decision = models.CharField("复核结论", max_length=16, choices=ReviewDecision.choices, blank=True)
+    review_note = models.CharField("复核说明", max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="复核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("复核时间", null=True, blank=True)
 
     objects = SubjectRowQuerySet.as_manager()
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from yunjiao.audit import services as audit
 from yunjiao.audit.models import Action
+from yunjiao.checkins import review_services
 from yunjiao.checkins.face import liveness
 from yunjiao.checkins.face.burst import BurstRejected, verify_burst
 from yunjiao.checkins.face.config import get_config
@@ -288,6 +289,8 @@ def submit_checkin(
             accuracy_m=acc,
             location_status=location_status,
         )
+        # HOOK (officer review): keep the frames of a failed check (encrypted) and open/update its anomaly.
+        review_services.after_submit(checkin, frames)
         audit.record(
             actor,
             Action.CREATE,

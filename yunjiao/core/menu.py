@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
@@ -17,6 +18,7 @@ class MenuItem:
     roles: frozenset | None = None  # None: every officer role
     portal: bool = False  # True: shown on the subject's phone pages instead
     kwargs: dict = field(default_factory=dict)
+    badge: Callable | None = None  # badge(user) -> int | None, e.g. a count of pending items
 
     def allowed(self, user) -> bool:
         if getattr(user, "is_superuser", False):
@@ -47,5 +49,6 @@ def items_for(user, current_path: str = "") -> list[dict]:
         except NoReverseMatch:
             continue
         out.append({"label": item.label, "url": url, "icon": item.icon, "group": item.group,
+                    "badge": item.badge(user) if item.badge else None,
                     "active": current_path.startswith(url) and url != "/" or current_path == url})
     return out
