@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "yunjiao.core.middleware.SecurityHeadersMiddleware",
     "yunjiao.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "yunjiao.portal.middleware.PortalDeviceMiddleware",  # one phone per portal account
 ]
 
 ROOT_URLCONF = "yunjiao.urls"
@@ -240,3 +241,5 @@ MQTT_PASSWORD = env_str("MQTT_PASSWORD")
 # --- face verification (yunjiao/checkins/face/config.py holds the defaults from docs) -------------------
 FACE_VERIFICATION: dict = {}  # e.g. {"accept_threshold": 0.42, "review_threshold": 0.30}
 CHECKIN_CHALLENGE_SECONDS = env_int("CHECKIN_CHALLENGE_SECONDS", 120)
+CHECKIN_MAX_ATTEMPTS = env_int("CHECKIN_MAX_ATTEMPTS", 3)  # failed check-ins a day before only officer review
+CHECKIN_MAX_UPLOAD_BYTES = env_int("CHECKIN_MAX_UPLOAD_BYTES", 8 * 1024 * 1024)  # one burst, refused early
