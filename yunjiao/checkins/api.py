@@ -89,6 +89,10 @@ class CheckinSerializer(serializers.ModelSerializer):
 
 def result_payload(checkin: Checkin) -> dict:
     data = CheckinSerializer(checkin).data
+    # a stored check-in that did not pass answers like an error too: stable code + Chinese message
+    data["code"] = checkin.outcome
+    data["message"] = ("核查通过。" if checkin.outcome == "pass"
+                       else "；".join(checkin.reasons) or checkin.get_outcome_display())
     state = portal.attempts(checkin.subject)
     data["attempts_left"] = state.left
     data["can_retry"] = checkin.outcome not in portal.PASSING and state.left > 0

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
 from yunjiao.portal import services
+
+SESSION_KEY = "portal_device"
 
 
 def _is_subject(request) -> bool:
@@ -33,8 +36,9 @@ class PortalDeviceMiddleware:
             if refused is not None:
                 return refused
         response = self.get_response(request)
-        if request.portal_device is None and _is_subject(request):
-            # signed in by this very request (the login POST): bind or refuse now
+        if request.portal_device is None and _is_subject(request) and AUTH_SESSION_KEY in request.session:
+            # signed in by this very request (the login POST): bind or refuse now.  (A token-authenticated
+            # API request also sets request.user, but has no session login: tokens carry their own device.)
             refused, new_key = self._check(request)
             if refused is not None:
                 return refused
@@ -46,7 +50,8 @@ class PortalDeviceMiddleware:
     def _check(self, request):
         try:
             result = services.check_device(request.user, request.COOKIES.get(services.DEVICE_COOKIE),
-                                           user_agent=request.META.get("HTTP_USER_AGENT", ""))
+                                           user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                                           session_device=request.session.get(SESSION_KEY))
         except services.DeviceRefused as exc:
             logout(request)
             if request.path.startswith("/api/"):
@@ -54,4 +59,6 @@ class PortalDeviceMiddleware:
             messages.error(request, exc.message)
             return redirect("accounts:login"), None
         request.portal_device = result.device
+        if request.session.get(SESSION_KEY) != result.device.pk:
+            request.session[SESSION_KEY] = result.device.pk
         return None, result.new_key

@@ -51,12 +51,18 @@ class DeviceCheck:
     new_key: str | None = None  # set when the phone was just bound: the caller stores it in the cookie
 
 
-def check_device(user, key: str | None, *, user_agent: str = "", now: datetime | None = None) -> DeviceCheck:
-    """Bind the account to this phone on first use, accept the bound phone, refuse any other phone."""
+def check_device(user, key: str | None, *, user_agent: str = "", session_device: int | None = None,
+                 now: datetime | None = None) -> DeviceCheck:
+    """Bind the account to this phone on first use, accept the bound phone, refuse any other phone.
+
+    ``session_device``: the binding the session was opened under; a session that outlived its binding (an
+    officer released it) is refused, so only a new login can bind a phone again."""
     if getattr(user, "role", None) != "subject":
         raise ServiceError("只有矫正对象的手机端账号需要绑定手机。", code="not_portal_account")
     now = now or timezone.now()
     active = PortalDevice.objects.filter(user=user, released_at__isnull=True).first()
+    if session_device and (active is None or active.pk != session_device):
+        raise DeviceRefused("您的手机绑定已被工作人员解除，请重新登录。", code="device_released")
     if active is not None and _valid_key(key) and _key_digest(key) == active.key_digest:
         if now - active.last_seen >= LAST_SEEN_EVERY:
             PortalDevice.objects.filter(pk=active.pk).update(last_seen=now)
