@@ -134,7 +134,11 @@
     outcome.textContent = data.outcome === "pass" ? "核查通过" :
       (data.outcome === "review" ? "已提交工作人员人工复核" : "核查未通过：" + (data.outcome_label || ""));
     reasons.innerHTML = "";
-    var list = data.outcome === "pass" ? ["您已按时完成本次信息化核查。"] : (data.reasons || []);
+    var when = data.submitted_at ? new Date(data.submitted_at) : null;
+    var stamp = when ? (when.getMonth() + 1) + "月" + when.getDate() + "日 " + when.getHours() + ":" +
+      (when.getMinutes() < 10 ? "0" : "") + when.getMinutes() : "";
+    var list = data.outcome === "pass" ? ["您已完成本次信息化核查" + (stamp ? "（" + stamp + "）" : "") + "。"]
+      : (data.reasons || []);
     list.forEach(function (text) { var li = document.createElement("li"); li.textContent = text; reasons.appendChild(li); });
     $("ck-location").textContent = data.location_label ? "定位：" + data.location_label +
       (data.accuracy_m ? "（精度约 " + Math.round(data.accuracy_m) + " 米）" : "") : "";

@@ -1,0 +1,114 @@
+"""End to end on a phone-sized Chromium: portal_a1 logs in (the phone gets bound), opens the check-in,
+Chromium's fake camera plays a Y4M of the real clip performing a right head turn, the geolocation is
+overridden to a point in 任城区, the page records the burst, uploads it (the first try is dropped by the
+network: the page resends the same burst under the same nonce) and shows the result.
+
+The challenge is made deterministic by settings (FACE_CHALLENGE_ACTIONS = ("turn_right",)), the action the
+clip really performs; production draws it at random.  The clip's person is enrolled for subject_a1 in the
+test setup.  Screenshot: PORTAL_SHOT=docs/screenshots/portal_checkin.png pytest -m browser <this file>.
+
+Run: pytest -m browser yunjiao/portal/tests/test_browser_checkin.py
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from yunjiao.checkins import services as checkins
+from yunjiao.checkins.models import Checkin, CheckinChallenge
+from yunjiao.checkins.testing import make_fake_camera_y4m
+from yunjiao.checkins.tests.conftest import CLIP_PERSON_PHOTO, read
+from yunjiao.core.actors import SYSTEM
+from yunjiao.core.testing import build_cast
+from yunjiao.portal.models import PortalDevice
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "Yunjiao#2026test"
+RENCHENG = {"latitude": 35.4153, "longitude": 116.5871, "accuracy": 15}  # 任城区, Jining
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium (/usr/bin/chromium) is not installed"),
+]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def same_body(a: bytes, b: bytes) -> bool:
+    """Two multipart bodies with the same parts (each request gets its own boundary)."""
+    return a.replace(a.split(b"\r\n", 1)[0], b"--B") == b.replace(b.split(b"\r\n", 1)[0], b"--B")
+
+
+def test_phone_check_in_end_to_end(live_server, tmp_path, settings):
+    from playwright.sync_api import expect, sync_playwright
+
+    settings.FACE_CHALLENGE_ACTIONS = ("turn_right",)
+    cast = build_cast()
+    checkins.enroll_face(cast.subject_a1, images=[read(CLIP_PERSON_PHOTO)], actor=SYSTEM)
+    cast.portal_a1.set_password(PASSWORD)
+    cast.portal_a1.save(update_fields=["password"])
+    # ≈1.2 s of the still first frame (the person reads the prompt), then the real head turn at 10 fps
+    y4m = make_fake_camera_y4m(tmp_path / "turn_right.y4m", action="turn_right", fps=10, lead_in_frames=12)
+    base = live_server.url
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={y4m}"])
+        try:
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
+                locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=RENCHENG, permissions=["geolocation", "camera"],
+                user_agent="Mozilla/5.0 (Linux; Android 10; Redmi 9A) AppleWebKit/537.36 (KHTML, like Gecko) "
+                           "Chrome/120.0 Mobile Safari/537.36")
+            page = context.new_page()
+            page.goto(base + "/accounts/login/")
+            page.fill("#id_username", cast.portal_a1.username)
+            page.fill("#id_password", PASSWORD)
+            page.tap("button[type=submit]")
+            page.wait_for_url(base + "/m/")
+            assert "今日任务" in page.inner_text("main")
+            device = PortalDevice.objects.get(user=cast.portal_a1, released_at__isnull=True)
+            assert "Redmi 9A" in device.user_agent
+
+            # the first upload is lost to a network drop: the page must resend the same burst (same nonce)
+            uploads = []
+
+            def flaky_network(route):
+                uploads.append(route.request.post_data_buffer)
+                if len(uploads) == 1:
+                    route.abort("internetdisconnected")
+                else:
+                    route.continue_()
+
+            page.route("**/api/v1/checkins/submit/", flaky_network)
+            page.tap("#go-checkin")
+            page.wait_for_url(base + "/m/checkin/")
+            page.tap("#ck-start")
+            expect(page.locator("#ck-prompt")).to_have_text("请转头向右", timeout=15000)
+            expect(page.locator("#ck-result")).to_be_visible(timeout=60000)
+            outcome = page.inner_text("#ck-outcome")
+            reasons = page.inner_text("#ck-reasons")
+            checkin = Checkin.objects.get(subject=cast.subject_a1)
+            expect(page.locator("#ck-retry")).to_be_hidden()
+            expect(page.locator("#ck-review")).to_be_hidden()
+            assert outcome == "核查通过", (outcome, reasons, checkin.reasons,
+                                        [f.get("yaw") for f in checkin.scores["frames"]])
+            assert len(uploads) == 2 and same_body(*uploads)  # the same burst, resent
+            assert CheckinChallenge.objects.count() == 1  # no second challenge within the window
+            assert checkin.device_id == device.device_id and checkin.challenge.actions == ["turn_right"]
+            assert 10 <= checkin.frame_count <= 20 and checkin.liveness_passed
+            assert checkin.latitude == pytest.approx(35.4153) and checkin.accuracy_m == pytest.approx(15)
+            times = [f["capture_time"] for f in checkin.scores["frames"]]
+            assert 2.0 <= times[-1] - times[0] <= 3.5  # a 2–3 s burst with real capture times
+            if os.environ.get("PORTAL_SHOT"):
+                page.screenshot(path=os.environ["PORTAL_SHOT"], full_page=True)
+
+            page.goto(base + "/m/checkins/")
+            assert "通过" in page.inner_text("#history")
+        finally:
+            browser.close()
