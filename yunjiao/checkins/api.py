@@ -17,6 +17,7 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -85,6 +86,17 @@ class CheckinSerializer(serializers.ModelSerializer):
 
     def get_review_requested(self, obj) -> bool:
         return hasattr(obj, "review_request")
+
+
+class SubmitSerializer(serializers.Serializer):
+    """Documents the multipart body of submit/ (parsed by hand: files + JSON times + optional fix)."""
+
+    nonce = serializers.CharField(help_text="start/ 返回的一次性凭证")
+    frames = serializers.ListField(child=serializers.FileField(), help_text="10–20 张 JPEG 画面（同名字段重复）")
+    capture_times = serializers.CharField(help_text="拍摄时间（秒）的 JSON 数组，严格递增，与画面一一对应")
+    lat = serializers.FloatField(required=False, help_text="纬度（WGS-84）")
+    lon = serializers.FloatField(required=False, help_text="经度（WGS-84）")
+    accuracy = serializers.FloatField(required=False, help_text="定位精度（米）")
 
 
 def result_payload(checkin: Checkin) -> dict:
@@ -160,6 +172,7 @@ class CheckinViewSet(ScopedReadOnlyViewSet):
             return UploadTooLarge("上传内容超过上限，请重新核查。")
         return ServiceError("上传的字段过多，请重新核查。", code="too_many_fields")
 
+    @extend_schema(request=None, responses={201: None})
     @action(detail=False, methods=["post"])
     def start(self, request):
         user, device_id = portal_actor(request)
@@ -176,6 +189,7 @@ class CheckinViewSet(ScopedReadOnlyViewSet):
             "frames": {"min": get_config().burst_min_frames, "max": get_config().burst_max_frames},
         }, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request={"multipart/form-data": SubmitSerializer}, responses={201: CheckinSerializer})
     @action(detail=False, methods=["post"])
     def submit(self, request):
         user, device_id = portal_actor(request)
@@ -198,6 +212,7 @@ class CheckinViewSet(ScopedReadOnlyViewSet):
         _attach_to_task(checkin)
         return Response(result_payload(checkin), status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses={200: CheckinSerializer})
     @action(detail=True, methods=["post"], url_path="request-review")
     def request_review(self, request, pk=None):
         user, _ = portal_actor(request)

@@ -178,7 +178,10 @@
     try {
       var video = await openCamera();
       status("正在获取核查动作…");
-      var start = await api(cfg.startUrl, {method: "POST"});
+      var start;
+      try { start = await api(cfg.startUrl, {method: "POST"}); } catch (e) {
+        throw new Error("网络不可用，无法开始核查。请到信号较好的地方后重试。");
+      }
       if (!start.ok) {
         stopCamera();
         if (start.body.code === "attempts_exhausted") {
