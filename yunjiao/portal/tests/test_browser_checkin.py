@@ -43,8 +43,8 @@ def same_body(a: bytes, b: bytes) -> bool:
     return a.replace(a.split(b"\r\n", 1)[0], b"--B") == b.replace(b.split(b"\r\n", 1)[0], b"--B")
 
 
-def test_phone_check_in_end_to_end(live_server, tmp_path, settings):
-    from playwright.sync_api import expect, sync_playwright
+def test_phone_check_in_end_to_end(live_server, tmp_path, settings, playwright):
+    from playwright.sync_api import expect
 
     settings.FACE_CHALLENGE_ACTIONS = ("turn_right",)
     cast = build_cast()
@@ -55,60 +55,60 @@ def test_phone_check_in_end_to_end(live_server, tmp_path, settings):
     y4m = make_fake_camera_y4m(tmp_path / "turn_right.y4m", action="turn_right", fps=10, lead_in_frames=12)
     base = live_server.url
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={y4m}"])
-        try:
-            context = browser.new_context(
-                viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
-                locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=RENCHENG, permissions=["geolocation", "camera"],
-                user_agent="Mozilla/5.0 (Linux; Android 10; Redmi 9A) AppleWebKit/537.36 (KHTML, like Gecko) "
-                           "Chrome/120.0 Mobile Safari/537.36")
-            page = context.new_page()
-            page.goto(base + "/accounts/login/")
-            page.fill("#id_username", cast.portal_a1.username)
-            page.fill("#id_password", PASSWORD)
-            page.tap("button[type=submit]")
-            page.wait_for_url(base + "/m/")
-            assert "今日任务" in page.inner_text("main")
-            device = PortalDevice.objects.get(user=cast.portal_a1, released_at__isnull=True)
-            assert "Redmi 9A" in device.user_agent
+    # pytest-playwright's instance: a second sync_playwright() in one process would fail
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={y4m}"])
+    try:
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
+            locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=RENCHENG, permissions=["geolocation", "camera"],
+            user_agent="Mozilla/5.0 (Linux; Android 10; Redmi 9A) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/120.0 Mobile Safari/537.36")
+        page = context.new_page()
+        page.goto(base + "/accounts/login/")
+        page.fill("#id_username", cast.portal_a1.username)
+        page.fill("#id_password", PASSWORD)
+        page.tap("button[type=submit]")
+        page.wait_for_url(base + "/m/")
+        assert "今日任务" in page.inner_text("main")
+        device = PortalDevice.objects.get(user=cast.portal_a1, released_at__isnull=True)
+        assert "Redmi 9A" in device.user_agent
 
-            # the first upload is lost to a network drop: the page must resend the same burst (same nonce)
-            uploads = []
+        # the first upload is lost to a network drop: the page must resend the same burst (same nonce)
+        uploads = []
 
-            def flaky_network(route):
-                uploads.append(route.request.post_data_buffer)
-                if len(uploads) == 1:
-                    route.abort("internetdisconnected")
-                else:
-                    route.continue_()
+        def flaky_network(route):
+            uploads.append(route.request.post_data_buffer)
+            if len(uploads) == 1:
+                route.abort("internetdisconnected")
+            else:
+                route.continue_()
 
-            page.route("**/api/v1/checkins/submit/", flaky_network)
-            page.tap("#go-checkin")
-            page.wait_for_url(base + "/m/checkin/")
-            page.tap("#ck-start")
-            expect(page.locator("#ck-prompt")).to_have_text("请转头向右", timeout=15000)
-            expect(page.locator("#ck-result")).to_be_visible(timeout=60000)
-            outcome = page.inner_text("#ck-outcome")
-            reasons = page.inner_text("#ck-reasons")
-            checkin = Checkin.objects.get(subject=cast.subject_a1)
-            expect(page.locator("#ck-retry")).to_be_hidden()
-            expect(page.locator("#ck-review")).to_be_hidden()
-            assert outcome == "核查通过", (outcome, reasons, checkin.reasons,
-                                        [f.get("yaw") for f in checkin.scores["frames"]])
-            assert len(uploads) == 2 and same_body(*uploads)  # the same burst, resent
-            assert CheckinChallenge.objects.count() == 1  # no second challenge within the window
-            assert checkin.device_id == device.device_id and checkin.challenge.actions == ["turn_right"]
-            assert 10 <= checkin.frame_count <= 20 and checkin.liveness_passed
-            assert checkin.latitude == pytest.approx(35.4153) and checkin.accuracy_m == pytest.approx(15)
-            times = [f["capture_time"] for f in checkin.scores["frames"]]
-            assert 2.0 <= times[-1] - times[0] <= 3.5  # a 2–3 s burst with real capture times
-            if os.environ.get("PORTAL_SHOT"):
-                page.screenshot(path=os.environ["PORTAL_SHOT"], full_page=True)
+        page.route("**/api/v1/checkins/submit/", flaky_network)
+        page.tap("#go-checkin")
+        page.wait_for_url(base + "/m/checkin/")
+        page.tap("#ck-start")
+        expect(page.locator("#ck-prompt")).to_have_text("请转头向右", timeout=15000)
+        expect(page.locator("#ck-result")).to_be_visible(timeout=60000)
+        outcome = page.inner_text("#ck-outcome")
+        reasons = page.inner_text("#ck-reasons")
+        checkin = Checkin.objects.get(subject=cast.subject_a1)
+        expect(page.locator("#ck-retry")).to_be_hidden()
+        expect(page.locator("#ck-review")).to_be_hidden()
+        assert outcome == "核查通过", (outcome, reasons, checkin.reasons,
+                                    [f.get("yaw") for f in checkin.scores["frames"]])
+        assert len(uploads) == 2 and same_body(*uploads)  # the same burst, resent
+        assert CheckinChallenge.objects.count() == 1  # no second challenge within the window
+        assert checkin.device_id == device.device_id and checkin.challenge.actions == ["turn_right"]
+        assert 10 <= checkin.frame_count <= 20 and checkin.liveness_passed
+        assert checkin.latitude == pytest.approx(35.4153) and checkin.accuracy_m == pytest.approx(15)
+        times = [f["capture_time"] for f in checkin.scores["frames"]]
+        assert 2.0 <= times[-1] - times[0] <= 3.5  # a 2–3 s burst with real capture times
+        if os.environ.get("PORTAL_SHOT"):
+            page.screenshot(path=os.environ["PORTAL_SHOT"], full_page=True)
 
-            page.goto(base + "/m/checkins/")
-            assert "通过" in page.inner_text("#history")
-        finally:
-            browser.close()
+        page.goto(base + "/m/checkins/")
+        assert "通过" in page.inner_text("#history")
+    finally:
+        browser.close()
