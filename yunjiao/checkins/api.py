@@ -209,7 +209,6 @@ class CheckinViewSet(ScopedReadOnlyViewSet):
             user.subject, nonce=nonce if isinstance(nonce, str) else "", frames=frames,
             capture_times=_times(data), location=_location(data), actor=user, device_id=device_id,
         )
-        _attach_to_task(checkin)
         return Response(result_payload(checkin), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: CheckinSerializer})
@@ -221,15 +220,6 @@ class CheckinViewSet(ScopedReadOnlyViewSet):
         portal.request_review(checkin, actor=user, note=note if isinstance(note, str) else "")
         checkin.refresh_from_db()
         return Response(result_payload(checkin), status=status.HTTP_200_OK)
-
-
-def _attach_to_task(checkin) -> None:
-    """Count the check-in against the subject's open check task (once the task app is installed)."""
-    try:
-        from yunjiao.checkins import tasks_services
-    except ImportError:
-        return
-    tasks_services.attach_checkin(checkin)
 
 
 def register(router):

@@ -44,7 +44,8 @@ def todays_tasks(subject, now=None) -> list[dict]:
                          if getattr(task, f, None)), None)
         label = getattr(task, "label", "") or (task.get_kind_display() if hasattr(task, "get_kind_display")
                                                 else "信息化核查")
-        rows.append({"label": label, "deadline": deadline, "url": "/m/checkin/"})
+        rows.append({"label": label, "deadline": deadline, "reason": getattr(task, "reason", ""),
+                     "url": "/m/checkin/"})
     return rows
 
 

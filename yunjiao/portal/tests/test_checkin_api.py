@@ -212,3 +212,9 @@ def test_mismatch_offers_retry_and_submit_for_officer_review(cast, phone, turn_r
     assert_refused(phone.post(f"{LIST}{second['id']}/request-review/"), 409, "conflict")
     # after the review request the person may check in again
     assert phone.post(START).status_code == 201
+
+
+def test_anonymous_gets_a_json_401(cast):
+    response = APIClient().post(START)
+    assert response.status_code in (401, 403) and response.json()["code"] == "not_authenticated"
+    assert not CheckinChallenge.objects.exists()
