@@ -33,6 +33,8 @@ def test_home_shows_open_tasks_with_deadline_and_countdown(cast, phone, monkeypa
     page = phone.get("/m/").content.decode()
     assert "随机抽查" in page and 'class="js-countdown"' in page
     assert timezone.localtime(deadline).strftime("%H:%M") in page
+    page = phone.get("/m/checkin/").content.decode()
+    assert f"随机抽查：请在 {timezone.localtime(deadline):%H:%M} 前完成" in page
 
 
 def test_check_in_page_needs_an_enrolment(cast, phone):
