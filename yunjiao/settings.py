@@ -162,6 +162,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+# phone check-ins (yunjiao/checkins/api.py, yunjiao/portal/services.py)
+CHECKIN_MAX_ATTEMPTS = env_int("CHECKIN_MAX_ATTEMPTS", 3)  # failed check-ins a day before only officer review
+CHECKIN_MAX_UPLOAD_BYTES = env_int("CHECKIN_MAX_UPLOAD_BYTES", 8 * 1024 * 1024)  # one burst, refused early
 
 # --- i18n -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -241,5 +244,3 @@ MQTT_PASSWORD = env_str("MQTT_PASSWORD")
 # --- face verification (yunjiao/checkins/face/config.py holds the defaults from docs) -------------------
 FACE_VERIFICATION: dict = {}  # e.g. {"accept_threshold": 0.42, "review_threshold": 0.30}
 CHECKIN_CHALLENGE_SECONDS = env_int("CHECKIN_CHALLENGE_SECONDS", 120)
-CHECKIN_MAX_ATTEMPTS = env_int("CHECKIN_MAX_ATTEMPTS", 3)  # failed check-ins a day before only officer review
-CHECKIN_MAX_UPLOAD_BYTES = env_int("CHECKIN_MAX_UPLOAD_BYTES", 8 * 1024 * 1024)  # one burst, refused early
