@@ -20,7 +20,7 @@ import pytest
 from yunjiao.checkins import services as checkins
 from yunjiao.checkins.models import Checkin, CheckinChallenge
 from yunjiao.checkins.testing import make_fake_camera_y4m
-from yunjiao.checkins.tests.conftest import CLIP_PERSON_PHOTO, read
+from yunjiao.checkins.tests.conftest import CLIP_PERSON_PHOTO, DATA, read
 from yunjiao.core.actors import SYSTEM
 from yunjiao.core.testing import build_cast
 from yunjiao.portal.models import PortalDevice
@@ -43,34 +43,45 @@ def same_body(a: bytes, b: bytes) -> bool:
     return a.replace(a.split(b"\r\n", 1)[0], b"--B") == b.replace(b.split(b"\r\n", 1)[0], b"--B")
 
 
+def launch_phone_browser(playwright, y4m):
+    """Chromium whose camera plays the Y4M (pytest-playwright's instance: a second sync_playwright() in one
+    process would fail)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={y4m}"])
+
+
+def sign_in_on_phone(browser, base, user):
+    """A phone-sized touch context in 任城区; signs in through the real login page (binds the phone)."""
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
+        locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=RENCHENG, permissions=["geolocation", "camera"],
+        user_agent="Mozilla/5.0 (Linux; Android 10; Redmi 9A) AppleWebKit/537.36 (KHTML, like Gecko) "
+                   "Chrome/120.0 Mobile Safari/537.36")
+    page = context.new_page()
+    page.goto(base + "/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.tap("button[type=submit]")
+    page.wait_for_url(base + "/m/")
+    return page
+
+
 def test_phone_check_in_end_to_end(live_server, tmp_path, settings, playwright):
     from playwright.sync_api import expect
 
     settings.FACE_CHALLENGE_ACTIONS = ("turn_right",)
     cast = build_cast()
     checkins.enroll_face(cast.subject_a1, images=[read(CLIP_PERSON_PHOTO)], actor=SYSTEM)
-    cast.portal_a1.set_password(PASSWORD)
-    cast.portal_a1.save(update_fields=["password"])
     # ≈1.2 s of the still first frame (the person reads the prompt), then the real head turn at 10 fps
     y4m = make_fake_camera_y4m(tmp_path / "turn_right.y4m", action="turn_right", fps=10, lead_in_frames=12)
     base = live_server.url
 
-    # pytest-playwright's instance: a second sync_playwright() in one process would fail
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-        "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={y4m}"])
+    browser = launch_phone_browser(playwright, y4m)
     try:
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
-            locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=RENCHENG, permissions=["geolocation", "camera"],
-            user_agent="Mozilla/5.0 (Linux; Android 10; Redmi 9A) AppleWebKit/537.36 (KHTML, like Gecko) "
-                       "Chrome/120.0 Mobile Safari/537.36")
-        page = context.new_page()
-        page.goto(base + "/accounts/login/")
-        page.fill("#id_username", cast.portal_a1.username)
-        page.fill("#id_password", PASSWORD)
-        page.tap("button[type=submit]")
-        page.wait_for_url(base + "/m/")
+        page = sign_in_on_phone(browser, base, cast.portal_a1)
         assert "今日任务" in page.inner_text("main")
         device = PortalDevice.objects.get(user=cast.portal_a1, released_at__isnull=True)
         assert "Redmi 9A" in device.user_agent
@@ -110,5 +121,33 @@ def test_phone_check_in_end_to_end(live_server, tmp_path, settings, playwright):
 
         page.goto(base + "/m/checkins/")
         assert "通过" in page.inner_text("#history")
+    finally:
+        browser.close()
+
+
+def test_phone_mismatch_is_submitted_for_officer_review(live_server, tmp_path, settings, playwright):
+    """Someone else's face is enrolled: the real head turn passes liveness but not the face match; the page
+    offers a retry and “仍然提交，交由工作人员审核”, which hands the check-in to the officers."""
+    from playwright.sync_api import expect
+
+    settings.FACE_CHALLENGE_ACTIONS = ("turn_right",)
+    cast = build_cast()
+    checkins.enroll_face(cast.subject_a1, images=[read(DATA / "faces" / "fr_obama.jpg")], actor=SYSTEM)
+    y4m = make_fake_camera_y4m(tmp_path / "turn_right.y4m", action="turn_right", fps=10, lead_in_frames=12)
+    browser = launch_phone_browser(playwright, y4m)
+    try:
+        page = sign_in_on_phone(browser, live_server.url, cast.portal_a1)
+        page.goto(live_server.url + "/m/checkin/")
+        page.tap("#ck-start")
+        expect(page.locator("#ck-result")).to_be_visible(timeout=60000)
+        assert "人脸不匹配" in page.inner_text("#ck-outcome"), page.inner_text("#ck-result")
+        assert "不匹配" in page.inner_text("#ck-reasons")
+        expect(page.locator("#ck-retry")).to_have_text("重新核查（今天还可重试 2 次）")
+        page.tap("#ck-review")
+        expect(page.locator("#ck-outcome")).to_have_text("已提交工作人员人工复核", timeout=15000)
+        expect(page.locator("#ck-review")).to_be_hidden()
+        checkin = Checkin.objects.get(subject=cast.subject_a1)
+        assert (checkin.outcome, checkin.face_outcome, checkin.liveness_passed) == ("review", "mismatch", True)
+        assert checkin.review_request.original_outcome == "mismatch"
     finally:
         browser.close()
