@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -45,7 +46,7 @@ def todays_tasks(subject, now=None) -> list[dict]:
         label = getattr(task, "label", "") or (task.get_kind_display() if hasattr(task, "get_kind_display")
                                                 else "信息化核查")
         rows.append({"label": label, "deadline": deadline, "reason": getattr(task, "reason", ""),
-                     "url": "/m/checkin/"})
+                     "url": reverse("portal:checkin")})
     return rows
 
 
@@ -63,7 +64,8 @@ class PortalHomeView(PortalView, ScopedObjectMixin, TemplateView):
         ctx["attempts"] = services.attempts(subject)
         ctx["last_checkin"] = Checkin.objects.visible_to(self.request.user).order_by("-submitted_at").first()
         ctx["portal_links"] = [i for i in items_for(self.request.user, self.request.path)
-                               if i["url"] not in ("/m/checkin/",)]
+                               if i["url"] != reverse("portal:checkin")]
+        ctx["inbox_url"] = reverse("notifications:portal_inbox")
         return ctx
 
 

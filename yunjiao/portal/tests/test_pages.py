@@ -19,6 +19,13 @@ def test_home_lists_the_check_in_and_the_portal_menu(cast, phone):
     assert "今天暂无待办任务" in page
 
 
+def test_home_counts_unread_messages_from_the_office(cast, phone):
+    from yunjiao.notifications import services as notifications
+
+    notifications.notify([cast.portal_a1], title="请于周五到司法所报到", body="带身份证。", actor=cast.officer_a1)
+    assert "我的消息（1 条未读）" in phone.get("/m/").content.decode()
+
+
 def test_home_shows_open_tasks_with_deadline_and_countdown(cast, enrolled, phone, turn_right_only):
     tasks_services = pytest.importorskip("yunjiao.checkins.tasks_services")  # the check-task work
     (task,) = tasks_services.order_checks([cast.subject_a1], actor=cast.officer_a1, minutes=25)
