@@ -182,7 +182,7 @@ def start_checkin(user, *, device_id: str):
 
 
 def can_request_review(checkin) -> bool:
-    if checkin.outcome in PASSING:
+    if checkin.outcome in PASSING or getattr(checkin, "review_decision", ""):
         return False
     if ReviewRequest.objects.filter(checkin=checkin).exists():
         return False
@@ -205,6 +205,8 @@ def request_review(checkin, *, actor, note: str = "") -> ReviewRequest:
             raise Conflict("这次核查已经提交工作人员审核，请勿重复提交。")
         if locked.outcome in PASSING:
             raise ServiceError("这次核查已通过或已在人工复核中，无需再提交。", code="not_failed")
+        if getattr(locked, "review_decision", ""):  # the officer review fields (checkins review work)
+            raise ServiceError("工作人员已经复核过这次核查，无需再提交。", code="already_reviewed")
         latest = Checkin.objects.filter(subject_id=locked.subject_id).order_by("-submitted_at").first()
         if latest.pk != locked.pk:
             raise ServiceError("只能对最近一次核查申请人工复核。", code="not_latest")
