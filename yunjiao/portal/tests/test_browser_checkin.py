@@ -5,7 +5,8 @@ network: the page resends the same burst under the same nonce) and shows the res
 
 The challenge is made deterministic by settings (FACE_CHALLENGE_ACTIONS = ("turn_right",)), the action the
 clip really performs; production draws it at random.  The clip's person is enrolled for subject_a1 in the
-test setup.  Screenshot: PORTAL_SHOT=docs/screenshots/portal_checkin.png pytest -m browser <this file>.
+test setup.  Screenshots (result, and the recording stage as *_recording.png):
+PORTAL_SHOT=docs/screenshots/portal_checkin.png pytest -m browser <this file>.
 
 Run: pytest -m browser yunjiao/portal/tests/test_browser_checkin.py
 """
@@ -101,6 +102,9 @@ def test_phone_check_in_end_to_end(live_server, tmp_path, settings, playwright):
         page.wait_for_url(base + "/m/checkin/")
         page.tap("#ck-start")
         expect(page.locator("#ck-prompt")).to_have_text("请转头向右", timeout=15000)
+        if os.environ.get("PORTAL_SHOT"):  # the recording stage too: camera preview, prompt, progress
+            page.wait_for_timeout(1500)
+            page.screenshot(path=os.environ["PORTAL_SHOT"].replace(".png", "_recording.png"))
         expect(page.locator("#ck-result")).to_be_visible(timeout=60000)
         outcome = page.inner_text("#ck-outcome")
         reasons = page.inner_text("#ck-reasons")
