@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "yunjiao.core.middleware.SecurityHeadersMiddleware",
     "yunjiao.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "yunjiao.portal.middleware.PortalDeviceMiddleware",  # one phone per portal account
 ]
 
 ROOT_URLCONF = "yunjiao.urls"
@@ -167,6 +168,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+# phone check-ins (yunjiao/checkins/api.py, yunjiao/portal/services.py)
+CHECKIN_MAX_ATTEMPTS = env_int("CHECKIN_MAX_ATTEMPTS", 3)  # failed check-ins a day before only officer review
+CHECKIN_MAX_UPLOAD_BYTES = env_int("CHECKIN_MAX_UPLOAD_BYTES", 8 * 1024 * 1024)  # one burst, refused early
 
 # --- i18n -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

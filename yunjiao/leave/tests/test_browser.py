@@ -30,8 +30,10 @@ pytestmark = [
 def login(page, base, user):
     client = Client()
     client.force_login(user)
+    device = [c for c in page.context.cookies() if c["name"] == "yj_device"]  # the phone stays bound (portal)
     page.context.clear_cookies()
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}])
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
+                             + device)
 
 
 def do(page, name, fields=None, note=""):
