@@ -125,9 +125,10 @@ class DocumentViewSet(ScopedReadOnlyViewSet):
         """补全待补全文书的必填内容，之后生成文书。"""
         if not request.user.can_write_subjects:
             raise PermissionDenied("您的角色不能补全文书。")
+        document = self.get_object()  # out of scope → 404 before the body is looked at
         ser = CompleteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        doc = services.complete_document(self.get_object(), ser.validated_data["fields"], actor=request.user)
+        doc = services.complete_document(document, ser.validated_data["fields"], actor=request.user)
         return Response(DocumentSerializer(doc).data)
 
 

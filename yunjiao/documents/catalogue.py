@@ -375,7 +375,7 @@ _in("correction_opinion", "纠正意见书", "whole", "oversight", 1, 72)
 
 M = "monitoring"
 # ---------------------------------------------------------------------------------------------- 电子定位
-_t("monitoring_approval_form", "使用电子定位装置审批表", M, [(M, "propose"), (M, "approve")], "county_head",
+_t("monitoring_approval_form", "使用电子定位装置审批表", M, [(M, "approve")], "county_head",
    "enforcement", "supervision", 20, "verified", 35, layout="form",
    required=("monitoring_ground", "monitoring_start_cn", "monitoring_end_cn"),
    source_note="《社区矫正法》第29条：县级司法行政部门负责人批准；表名推定")

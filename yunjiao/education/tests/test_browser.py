@@ -43,7 +43,7 @@ def test_subject_completes_a_short_course_on_the_phone(chromium, live_server, ca
     page.get_by_text("四秒法治小课").click()
     page.wait_for_selector("#player")
     page.evaluate("document.getElementById('player').muted = true; document.getElementById('player').play()")
-    page.wait_for_selector("#done-box:not([hidden])", timeout=30000)
+    page.wait_for_selector("#done-box:not([hidden])", timeout=90000)
     assert "计入 0.50 小时" in page.inner_text("#done-text")
     credit = HoursCredit.objects.get(subject=cast.subject_a1)
     assert credit.hours == course.hours
