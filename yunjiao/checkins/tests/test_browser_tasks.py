@@ -26,14 +26,6 @@ pytestmark = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls while the sync Playwright loop runs
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    # Same as the root conftest on main (a665453); kept here so the test also runs on this branch before merging.
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True,
-            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--autoplay-policy=no-user-gesture-required"]}
-
-
 def login(page, base, user):
     client = Client()
     client.force_login(user)

@@ -15,14 +15,7 @@ from yunjiao.core.testing import PASSWORD, make_subject
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM is used from the sync Playwright thread
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 SCREENSHOT = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "subject_detail.png"
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ARGS}
 
 
 def _portrait() -> bytes:

@@ -34,13 +34,6 @@ pytestmark = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    return {"executable_path": CHROMIUM, "headless": True,
-            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync"]}
-
-
 def wait_ready(page, errors):
     """The map script sets data-ready once its GeoJSON is drawn (generous timeout: the machine is shared)."""
     try:
