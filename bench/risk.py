@@ -17,22 +17,12 @@ import argparse
 import os
 import platform
 import random
-import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import bench_database  # bench/harness.py (the scripts run as files)
+
 BENCH_DB = "bench_risk"
-
-
-def pg_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def main(argv=None) -> int:
@@ -42,29 +32,8 @@ def main(argv=None) -> int:
     ap.add_argument("--database-url", default="")
     ap.add_argument("--seed", type=int, default=2026)
     args = ap.parse_args(argv)
-    tmp = tempfile.TemporaryDirectory(prefix="bench_risk_")
-    os.environ["YUNJIAO_VAR_DIR"] = tmp.name
-    os.environ["DEBUG"] = "0"
-    os.environ["HUEY_IMMEDIATE"] = "1"
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-    if args.database_url:
-        pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        pg_admin(args.database_url, f"CREATE DATABASE {BENCH_DB}")
-        p = urlsplit(args.database_url)
-        os.environ["DATABASE_URL"] = urlunsplit((p.scheme, p.netloc, "/" + BENCH_DB, p.query, p.fragment))
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp.name}/bench.sqlite3"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "yunjiao.settings"
-    sys.path.insert(0, str(ROOT))
-    try:
+    with bench_database(BENCH_DB, args.database_url):
         return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if args.database_url:
-            pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        tmp.cleanup()
 
 
 def run(args) -> int:

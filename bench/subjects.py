@@ -23,21 +23,13 @@ import argparse
 import os
 import platform
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import bench_database  # bench/harness.py (the scripts run as files)
+
 BENCH_DB = "yj_bench_subjects"
-
-
-def pg_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def main(argv=None) -> int:
@@ -50,41 +42,15 @@ def main(argv=None) -> int:
                     help="keep (and reuse, if it exists) the PostgreSQL database yj_bench_subjects")
     ap.add_argument("--sqlite-file", default="", help="SQLite file to use (kept; seeding skipped if it has data)")
     args = ap.parse_args(argv)
-    tmp = tempfile.TemporaryDirectory(prefix="bench_subjects_")
     # A kept database keeps its key file (the field key is generated into var/keys) next to it / in /tmp.
+    var_dir = ""
     if args.sqlite_file:
-        os.environ["YUNJIAO_VAR_DIR"] = str(Path(args.sqlite_file).resolve().parent / "bench_var")
+        var_dir = str(Path(args.sqlite_file).resolve().parent / "bench_var")
     elif args.keep:
-        os.environ["YUNJIAO_VAR_DIR"] = str(Path(tempfile.gettempdir()) / "yj_bench_subjects_var")
-    else:
-        os.environ["YUNJIAO_VAR_DIR"] = tmp.name
-    os.environ["DEBUG"] = "0"
-    os.environ["HUEY_IMMEDIATE"] = "1"
-    os.environ["AXES_ENABLED"] = "false"
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-    if args.database_url:
-        if not args.keep:
-            pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        try:
-            pg_admin(args.database_url, f"CREATE DATABASE {BENCH_DB}")
-        except Exception:  # noqa: BLE001 — kept from an earlier --keep run: reuse its rows
-            if not args.keep:
-                raise
-        p = urlsplit(args.database_url)
-        os.environ["DATABASE_URL"] = urlunsplit((p.scheme, p.netloc, "/" + BENCH_DB, p.query, p.fragment))
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{args.sqlite_file or tmp.name + '/bench.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "yunjiao.settings"
-    sys.path.insert(0, str(ROOT))
-    try:
+        var_dir = str(Path(tempfile.gettempdir()) / "yj_bench_subjects_var")
+    with bench_database(BENCH_DB, args.database_url, keep=args.keep, sqlite_file=args.sqlite_file,
+                        var_dir=var_dir, env={"AXES_ENABLED": "false"}):
         return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if args.database_url and not args.keep:
-            pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        tmp.cleanup()
 
 
 def percentile(values: list[float], p: float) -> float:
