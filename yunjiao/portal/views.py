@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
+from yunjiao.checkins import tasks_services
 from yunjiao.checkins.face.config import get_config
 from yunjiao.checkins.models import Checkin
 from yunjiao.core.errors import ServiceError
@@ -34,20 +35,9 @@ class PortalView(LoginRequiredView):
 
 
 def todays_tasks(subject, now=None) -> list[dict]:
-    """Open check tasks of the subject (deadline, countdown), from the check-task service when installed."""
-    try:
-        from yunjiao.checkins import tasks_services
-    except ImportError:
-        return []
-    rows = []
-    for task in tasks_services.open_tasks_for(subject, at=now):
-        deadline = next((getattr(task, f) for f in ("deadline", "due_at", "respond_by", "expires_at")
-                         if getattr(task, f, None)), None)
-        label = getattr(task, "label", "") or (task.get_kind_display() if hasattr(task, "get_kind_display")
-                                                else "信息化核查")
-        rows.append({"label": label, "deadline": deadline, "reason": getattr(task, "reason", ""),
-                     "url": reverse("portal:checkin")})
-    return rows
+    """Open check tasks of the subject (deadline, countdown); windows not yet open are never shown."""
+    return [{"label": task.get_kind_display(), "deadline": task.deadline, "reason": task.reason,
+             "url": reverse("portal:checkin")} for task in tasks_services.open_tasks_for(subject, at=now)]
 
 
 class PortalHomeView(PortalView, ScopedObjectMixin, TemplateView):

@@ -5,6 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from yunjiao.checkins import services as checkins
+from yunjiao.checkins import tasks_services
 from yunjiao.portal import services
 
 from .conftest import multipart, turn_burst
@@ -27,7 +28,6 @@ def test_home_counts_unread_messages_from_the_office(cast, phone):
 
 
 def test_home_shows_open_tasks_with_deadline_and_countdown(cast, enrolled, phone, turn_right_only):
-    tasks_services = pytest.importorskip("yunjiao.checkins.tasks_services")  # the check-task work
     (task,) = tasks_services.order_checks([cast.subject_a1], actor=cast.officer_a1, minutes=25)
     deadline = timezone.localtime(task.deadline)
     page = phone.get("/m/").content.decode()
