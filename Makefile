@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install test-only lint diagrams bench migrate clean-db
+.PHONY: run test install test-only lint diagrams migrate clean-db
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
