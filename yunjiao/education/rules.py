@@ -174,6 +174,14 @@ def accept_segment(start: float, end: float, *, duration: float, wall_seconds: f
     return (start, end)
 
 
+def plausible_total(covered_after: float, elapsed_seconds: float, *, max_rate: float = 2.0, slack: float = 3.0) -> bool:
+    """The whole session's credit can never exceed the time since it started (× the fastest rate, + slack).
+
+    ``accept_segment`` judges one heartbeat against the time since the previous one; a page that fires
+    many short forged heartbeats in a burst would pass that check each time, this one stops it."""
+    return covered_after <= max(0.0, elapsed_seconds) * max_rate + slack
+
+
 COMPLETE_RATIO = 0.95  # 95 % of the video watched counts as complete (credits roundings at the end)
 
 

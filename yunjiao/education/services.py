@@ -271,8 +271,13 @@ def heartbeat(session: StudySession, *, actor, start: float, end: float, visible
                 note = "拖动跳过的部分不计入学时。"
             else:
                 merged = rules.merge_intervals([tuple(i) for i in s.intervals] + [seg])
-                s.intervals = [[round(a, 2), round(b, 2)] for a, b in merged]
-                s.watched_seconds = round(rules.covered_seconds(merged), 2)
+                covered = rules.covered_seconds(merged)
+                if rules.plausible_total(covered, (now - s.started_at).total_seconds()):
+                    s.intervals = [[round(a, 2), round(b, 2)] for a, b in merged]
+                    s.watched_seconds = round(covered, 2)
+                else:
+                    s.rejected_seconds += max(0.0, float(end) - float(start))
+                    note = "上报的播放时长超过实际经过的时间，不计入学时。"
             total = course.duration_seconds
         else:
             if visible:

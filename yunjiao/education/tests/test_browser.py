@@ -34,8 +34,6 @@ def _page_as(browser, live_server, user, *, mobile=False):
     return page
 
 
-@pytest.mark.xfail(strict=False, reason="已知问题：与其他浏览器测试同进程运行时，4 秒视频的最后一段心跳有时被判为“快于实际”而不计，"
-                   "进度停在 92%（单独运行通过）；待修复 education 心跳的墙钟校验")
 def test_subject_completes_a_short_course_on_the_phone(chromium, live_server, cast, real_webm):
     course = services.create_course(actor=cast.officer_a1, org=cast.town_a1, title="四秒法治小课", kind="video",
                                     category="law", hours="0.5", video=SimpleUploadedFile("a.webm", real_webm))

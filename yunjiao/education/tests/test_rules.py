@@ -124,3 +124,14 @@ def test_warn_during_month():
     assert rules.warn_during_month(date(2026, 6, 20), Decimal(12), Decimal(2))      # pace 8 h, lag > 4 h
     assert rules.warn_during_month(date(2026, 6, 26), Decimal(12), Decimal(11))     # last week, still missing
     assert not rules.warn_during_month(date(2026, 6, 26), Decimal(12), Decimal(12))
+
+
+@pytest.mark.parametrize("covered, elapsed, expected", [
+    (60, 60, True),     # watched in real time
+    (120, 60, True),    # 2× playback rate
+    (9, 3, True),       # within the slack of a late first heartbeat
+    (30, 5, False),     # ten 3-second forged heartbeats fired in a burst
+    (0, -1, True),      # clock skew never refuses nothing
+])
+def test_plausible_total(covered, elapsed, expected):
+    assert rules.plausible_total(covered, elapsed) is expected

@@ -105,7 +105,8 @@ def test_passed_face_check_then_completion_is_credited(video_course, cast, setti
     state, k = watch(s, cast.portal_a1, 0, 100)
     assert state["face_check"]
     services.record_face_check(s, passed=True, scores={"outcome": "pass", "best_match": 0.71})
-    state, _ = watch(s, cast.portal_a1, 100, 600, t0=timezone.now(), offset=0)
+    s.refresh_from_db()  # playback resumes after the check, on the same clock as the heartbeats before it
+    state, _ = watch(s, cast.portal_a1, 100, 600, t0=s.last_heartbeat_at, offset=0)
     assert state["completed"] and HoursCredit.objects.count() == 1
 
 
@@ -224,3 +225,23 @@ def test_real_checkin_verifier_passes_the_enrolled_person(video_course, cast, se
     assert check.passed and check.scores["best_match"] >= 0.42
     s.refresh_from_db()
     assert s.face_status == FaceStatus.PASSED and not s.voided
+
+
+def test_burst_of_short_forged_heartbeats_is_not_credited(video_course, cast):
+    """Each 3-second report fits the per-heartbeat slack, but 30 s of video 5 s after the start cannot be true."""
+    s = services.start_session(cast.subject_a1, video_course, actor=cast.portal_a1)
+    t0 = s.started_at
+    for i in range(10):
+        state = services.heartbeat(s, actor=cast.portal_a1, start=3 * i, end=3 * (i + 1), visible=True,
+                                   now=t0 + timedelta(seconds=5, milliseconds=i))
+    assert state["watched"] <= 5 * 2 + 3 and "超过实际经过的时间" in state["note"]
+
+
+def test_back_to_back_heartbeats_of_honest_playback_are_all_credited(video_course, cast):
+    """A periodic flush and the pause flush arrive 20 ms apart: both segments are real playback."""
+    s = services.start_session(cast.subject_a1, video_course, actor=cast.portal_a1)
+    t0 = s.started_at
+    services.heartbeat(s, actor=cast.portal_a1, start=0, end=3.9, visible=True, now=t0 + timedelta(seconds=4))
+    state = services.heartbeat(s, actor=cast.portal_a1, start=3.9, end=4.0, visible=True,
+                               now=t0 + timedelta(seconds=4, milliseconds=20))
+    assert state["watched"] == 4.0 and state["note"] == ""
