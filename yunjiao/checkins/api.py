@@ -2,7 +2,9 @@
 
 - `POST start/`   → a one-time nonce and 1–2 actions (转头向左/向右, 张嘴…), valid for a short window.
 - `POST submit/`  → multipart: `nonce`, 10–20 `frames` (JPEG files), `capture_times` (JSON list of seconds),
-                    `lat`, `lon`, `accuracy` (optional: without them the outcome is “缺少定位”).
+                    `lat`, `lon`, `accuracy`, `coord_system` (wgs84 default / gcj02 / bd09; without a fix the
+                    outcome is “缺少定位”; a fix is judged by the geofence engine: 在允许区域内 / 接近边界 /
+                    超出允许区域, the last one makes the outcome `outside_area` and opens a 越界 anomaly).
 - `GET  /`        → own check-ins (officers: those of their branch), newest first.
 - `POST {id}/request-review/` → “仍然提交，交由工作人员审核” for the latest failed check-in.
 
@@ -94,9 +96,11 @@ class SubmitSerializer(serializers.Serializer):
     nonce = serializers.CharField(help_text="start/ 返回的一次性凭证")
     frames = serializers.ListField(child=serializers.FileField(), help_text="10–20 张 JPEG 画面（同名字段重复）")
     capture_times = serializers.CharField(help_text="拍摄时间（秒）的 JSON 数组，严格递增，与画面一一对应")
-    lat = serializers.FloatField(required=False, help_text="纬度（WGS-84）")
-    lon = serializers.FloatField(required=False, help_text="经度（WGS-84）")
+    lat = serializers.FloatField(required=False, help_text="纬度（坐标系见 coord_system）")
+    lon = serializers.FloatField(required=False, help_text="经度（坐标系见 coord_system）")
     accuracy = serializers.FloatField(required=False, help_text="定位精度（米）")
+    coord_system = serializers.ChoiceField(choices=["wgs84", "gcj02", "bd09"], required=False,
+                                           help_text="坐标系，默认 wgs84（浏览器定位）")
 
 
 def result_payload(checkin: Checkin) -> dict:
@@ -131,7 +135,9 @@ def _location(data) -> dict | None:
     if lat in (None, "") or lon in (None, ""):
         return None
     acc = data.get("accuracy")
-    return {"lat": lat, "lon": lon, "accuracy": None if acc in (None, "") else acc}
+    # coordinate system of the fix: browsers report WGS-84; a native app using 高德/百度 SDKs may send gcj02/bd09
+    return {"lat": lat, "lon": lon, "accuracy": None if acc in (None, "") else acc,
+            "system": data.get("coord_system") or "wgs84"}
 
 
 class CheckinViewSet(ScopedReadOnlyViewSet):

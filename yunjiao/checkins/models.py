@@ -127,11 +127,12 @@ class Outcome(models.TextChoices):
     MULTIPLE_FACES = "multiple_faces", "画面中有多张人脸"
     IDENTITY_INCONSISTENT = "identity_inconsistent", "画面中不是同一个人"
     LOCATION_MISSING = "location_missing", "缺少定位"
+    OUTSIDE_AREA = "outside_area", "超出允许区域"
 
 
 class LocationStatus(models.TextChoices):
     MISSING = "missing", "未获取定位"
-    UNCHECKED = "unchecked", "未做电子围栏判断"  # geofence engine not wired yet (geo app)
+    UNCHECKED = "unchecked", "未做电子围栏判断"  # no boundary data for the subject's execution county
     INSIDE = "inside", "在允许区域内"
     NEAR_BOUNDARY = "near_boundary", "接近边界"
     OUTSIDE = "outside", "超出允许区域"

@@ -57,7 +57,13 @@ OUTCOME_ANOMALY_KIND = {
     Outcome.MULTIPLE_FACES: "face_mismatch",
     Outcome.NO_FACE: "face_mismatch",
 }
-CHECKIN_ANOMALY_KINDS = frozenset(OUTCOME_ANOMALY_KIND.values()) | {"location_missing"}
+# Location outcomes of a check-in whose face verdict passed: no fix, or a fix outside the allowed area (越界,
+# judged by the geofence engine against the execution county and approved leave destinations).
+LOCATION_ANOMALY_KIND = {
+    Outcome.LOCATION_MISSING: "location_missing",
+    Outcome.OUTSIDE_AREA: "boundary_exit",
+}
+CHECKIN_ANOMALY_KINDS = frozenset(OUTCOME_ANOMALY_KIND.values()) | frozenset(LOCATION_ANOMALY_KIND.values())
 MAX_NOTE = 500
 
 
@@ -183,9 +189,7 @@ def after_submit(checkin: Checkin, frames: list[bytes]) -> None:
 def raise_outcome_anomaly(checkin: Checkin):
     """Every non-pass outcome opens or updates an anomaly.  Repeated failures of one subject, kind and day
     are grouped into the open row (its occurrences name each check-in), not multiplied."""
-    kind = OUTCOME_ANOMALY_KIND.get(checkin.outcome) or (
-        "location_missing" if checkin.outcome == Outcome.LOCATION_MISSING else None
-    )
+    kind = OUTCOME_ANOMALY_KIND.get(checkin.outcome) or LOCATION_ANOMALY_KIND.get(checkin.outcome)
     if kind is None:
         return None
     day = timezone.localtime(checkin.submitted_at).date()
@@ -194,7 +198,9 @@ def raise_outcome_anomaly(checkin: Checkin):
         checkin.subject,
         kind=kind,
         summary=f"信息化核查{checkin.get_outcome_display()}" + (f"：{reasons}" if reasons else ""),
-        evidence={"checkin_id": checkin.pk, "outcome": checkin.outcome, "best_match": checkin.best_match},
+        evidence={"checkin_id": checkin.pk, "outcome": checkin.outcome, "best_match": checkin.best_match,
+                  "location_status": checkin.location_status, "lat": checkin.latitude, "lon": checkin.longitude,
+                  "accuracy_m": checkin.accuracy_m},
         source="checkin",
         episode=day.isoformat(),
         related=checkin,

@@ -35,6 +35,7 @@ from yunjiao.checkins.tasks_services import attach_checkin
 from yunjiao.core import crypto
 from yunjiao.core.actors import SYSTEM
 from yunjiao.core.errors import Conflict, NotAllowed, ServiceError
+from yunjiao.geo import services as geo_services
 from yunjiao.subjects.models import Subject
 
 DEFAULT_CHALLENGE_SECONDS = 120
@@ -203,21 +204,47 @@ def _usable_challenge(subject: Subject, nonce: str, device_id: str | None, at) -
     return challenge
 
 
+# A phone that reports no accuracy is taken to be this vague: a missing number must not turn an honest check-in
+# near the border into "outside" (the engine counts a fix outside only when its whole accuracy circle is).
+UNKNOWN_ACCURACY_M = 200.0
+COORD_SYSTEMS = ("wgs84", "gcj02", "bd09")
+
+
 def _location(location) -> tuple[float | None, float | None, float | None, str]:
-    """(lat, lon, accuracy, status).  Geofence verdict: HOOK for the geo app's engine (not wired here)."""
+    """(lat, lon, accuracy, system) of the reported fix, or (None, None, None, "") when missing or unusable."""
     if not location:
-        return None, None, None, LocationStatus.MISSING
+        return None, None, None, ""
     try:
         lat, lon = float(location["lat"]), float(location["lon"])
         acc = location.get("accuracy")
-        acc = None if acc is None else float(acc)
+        acc = None if acc in (None, "") else float(acc)
     except (KeyError, TypeError, ValueError):
-        return None, None, None, LocationStatus.MISSING
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None, None, None, LocationStatus.MISSING
-    # HOOK (geofence, owned by the location work): replace UNCHECKED by the engine's inside / near /
-    # outside verdict for this subject's allowed area (or the approved leave destination).
-    return lat, lon, acc, LocationStatus.UNCHECKED
+        return None, None, None, ""
+    system = str(location.get("system") or "wgs84").lower()
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or system not in COORD_SYSTEMS or (acc is not None and acc < 0):
+        return None, None, None, ""
+    return lat, lon, acc, system
+
+
+LOCATION_REASONS = {
+    LocationStatus.MISSING: "未获取到定位，请打开手机定位（GPS）后重新核查。",
+    LocationStatus.UNCHECKED: "执行地暂无行政区划边界数据，本次未作电子围栏判断（位置已记录）。",
+    LocationStatus.OUTSIDE: "核查时所在位置超出允许活动区域（执行地县区及已批准外出的目的地）。",
+}
+
+
+def location_status_for(subject, at, lat, lon, acc, system) -> str:
+    """The geofence verdict for a check-in's fix: the same engine and allowed area as the location stream
+    (execution county, widened by approved leave/permit destinations, narrowed by 禁止令 zones)."""
+    if lat is None:
+        return LocationStatus.MISSING
+    try:
+        verdict = geo_services.location_verdict(subject, at, lon, lat,
+                                                UNKNOWN_ACCURACY_M if acc is None else acc, system)
+    except KeyError:  # the execution county has no boundary in the catalogue
+        return LocationStatus.UNCHECKED
+    return {"inside": LocationStatus.INSIDE, "near": LocationStatus.NEAR_BOUNDARY,
+            "outside": LocationStatus.OUTSIDE}[verdict]
 
 
 def submit_checkin(
@@ -250,12 +277,16 @@ def submit_checkin(
         )
     except BurstRejected as exc:
         raise ServiceError(exc.reason, code=exc.code)
-    lat, lon, acc, location_status = _location(location)
+    lat, lon, acc, system = _location(location)
+    location_status = location_status_for(subject, received_at, lat, lon, acc, system)
     outcome = result.outcome
     reasons = list(result.reasons)
+    if location_status in LOCATION_REASONS:
+        reasons.append(LOCATION_REASONS[location_status])
     if outcome == Outcome.PASS and location_status == LocationStatus.MISSING:
         outcome = Outcome.LOCATION_MISSING
-        reasons.append("未获取到定位，请打开手机定位（GPS）后重新核查。")
+    elif outcome == Outcome.PASS and location_status == LocationStatus.OUTSIDE:
+        outcome = Outcome.OUTSIDE_AREA
     with transaction.atomic():
         locked = CheckinChallenge.objects.select_for_update().get(pk=challenge.pk)
         if locked.used_at is not None:  # a concurrent submission of the same nonce won the race

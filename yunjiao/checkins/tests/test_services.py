@@ -144,7 +144,7 @@ def test_submit_passes_and_stores_every_score(cast, enrolled, turn_right_only):
     assert checkin.best_match >= 0.42 and checkin.matched_frames >= 2
     assert len(checkin.scores["frames"]) == 15 and checkin.scores["frames"][0]["yaw"] is not None
     assert checkin.thresholds["accept"] == 0.42
-    assert checkin.location_status == LocationStatus.UNCHECKED and checkin.latitude == JINING["lat"]
+    assert checkin.location_status == LocationStatus.INSIDE and checkin.latitude == JINING["lat"]
     challenge.refresh_from_db()
     assert challenge.used_at is not None
 

@@ -54,7 +54,7 @@ def test_start_submit_pass_and_history(cast, enrolled, phone, turn_right_only):
     response = phone.post(SUBMIT, multipart(ch["nonce"], frames, times), format="multipart")
     body = response.json()
     assert response.status_code == 201, body
-    assert (body["outcome"], body["code"], body["location_status"]) == ("pass", "pass", "unchecked")
+    assert (body["outcome"], body["code"], body["location_status"]) == ("pass", "pass", "inside")
     assert body["frame_count"] == len(frames) and body["best_match"] >= 0.42
     assert body["can_retry"] is False and body["can_request_review"] is False
     checkin = Checkin.objects.get()
