@@ -1,14 +1,17 @@
 """Benchmark: server-side verification of one 15-frame check-in burst.
 
-    .venv/bin/python bench/checkins.py [--runs 60] [--workers 2] [--seconds 30] [--geofence module:function]
+    .venv/bin/python bench/checkins.py [--runs 60] [--workers 2] [--seconds 30] [--no-geofence]
+                                       [--database-url postgres://postgres@127.0.0.1:5432/postgres]
 
 Per check: JPEG decode ×15, YuNet detection ×15 (at 256 px), MediaPipe face mesh ×15 (tracking, reset per
 burst), liveness, SFace embedding of the 2 frames picked for matching (``--embed-frames N`` to change),
 cosine compare.  Frames: the real clip (frames 84–112, every 2nd, a head
 turn), padded to 640x480 and JPEG q80 like the phone page sends them.
 
-GEOFENCE HOOK: the geofence engine belongs to another helper.  Pass ``--geofence module:function`` (called
-as ``function(lat, lon)`` once per check) to include it; without it the numbers EXCLUDE the geofence.
+Geofence: each check also takes the location verdict exactly as ``submit_checkin`` does
+(``checkins.services.location_status_for`` → ``geo.services.location_verdict``: the subject's allowed area from
+its execution county, leave windows and 禁止令 zones, read from a throw-away bench database — SQLite by default,
+PostgreSQL with ``--database-url`` — with the 济宁 orgs and one subject in 任城区); ``--no-geofence`` leaves it out.
 
 Latency: one process, sequential checks.  Throughput: N worker processes (OpenCV limited to 1 thread each),
 each verifying bursts back to back for --seconds; reports completed checks/s and the per-check latency
@@ -18,7 +21,6 @@ under that load.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import multiprocessing as mp
 import os
@@ -60,22 +62,25 @@ def load_inputs():
     return frames, times, [np.asarray(template)]
 
 
-def make_check(embed_frames: int, geofence: str | None):
+def make_check(embed_frames: int, subject_pk: int | None):
+    from django.utils import timezone
+
     from yunjiao.checkins.face.burst import verify_burst
     from yunjiao.checkins.face.config import FaceConfig
+    from yunjiao.checkins.models import LocationStatus
+    from yunjiao.checkins.services import location_status_for
+    from yunjiao.subjects.models import Subject
 
     cfg = FaceConfig(embed_frames=embed_frames)
-    fence = None
-    if geofence:
-        mod, fn = geofence.split(":")
-        fence = getattr(importlib.import_module(mod), fn)
+    subject = Subject.objects.select_related("execution_org").get(pk=subject_pk) if subject_pk else None
     frames, times, templates = load_inputs()
 
     def check():
         result = verify_burst(frames, times, ["turn_right"], templates, config=cfg)
-        if fence is not None:
-            fence(*JINING)
         assert result.passed, result.reasons
+        if subject is not None:
+            verdict = location_status_for(subject, timezone.now(), *JINING, 12.0, "wgs84")
+            assert verdict == LocationStatus.INSIDE, verdict
         return result
 
     return check
@@ -94,8 +99,11 @@ def _setup_django():
     django.setup()
 
 
-def latency(runs: int, embed_frames: int, geofence: str | None) -> dict:
-    check = make_check(embed_frames, geofence)
+def latency(runs: int, embed_frames: int, subject_pk: int | None) -> dict:
+    import cv2
+
+    cv2.setNumThreads(1)  # as in the workers: one check per core
+    check = make_check(embed_frames, subject_pk)
     for _ in range(3):
         check()
     lat, cpu, parts = [], [], []
@@ -116,12 +124,12 @@ def latency(runs: int, embed_frames: int, geofence: str | None) -> dict:
     }
 
 
-def _worker(embed_frames, geofence, seconds, barrier, queue):
+def _worker(embed_frames, subject_pk, seconds, barrier, queue):
     import cv2
 
     cv2.setNumThreads(1)
     _setup_django()
-    check = make_check(embed_frames, geofence)
+    check = make_check(embed_frames, subject_pk)
     for _ in range(3):
         check()
     barrier.wait()  # all workers loaded and warm: start together
@@ -135,11 +143,11 @@ def _worker(embed_frames, geofence, seconds, barrier, queue):
     queue.put((lat, time.perf_counter() - t0, time.process_time() - c0))
 
 
-def throughput(workers: int, seconds: float, embed_frames: int, geofence: str | None) -> dict:
+def throughput(workers: int, seconds: float, embed_frames: int, subject_pk: int | None) -> dict:
     ctx = mp.get_context("spawn")
     barrier, queue = ctx.Barrier(workers), ctx.Queue()
     procs = [
-        ctx.Process(target=_worker, args=(embed_frames, geofence, seconds, barrier, queue))
+        ctx.Process(target=_worker, args=(embed_frames, subject_pk, seconds, barrier, queue))
         for _ in range(workers)
     ]
     for p in procs:
@@ -161,26 +169,46 @@ def throughput(workers: int, seconds: float, embed_frames: int, geofence: str | 
     }
 
 
+def _bench_subject() -> int:
+    from django.core.management import call_command
+
+    from yunjiao.core.testing import make_subject
+    from yunjiao.orgs.models import Org
+    from yunjiao.orgs.services import load_jining_orgs
+
+    call_command("migrate", verbosity=0)
+    load_jining_orgs()
+    town = Org.objects.filter(level="township", parent__code="370811").order_by("code").first()
+    return make_subject(town, name="核查基准").pk
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=60)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--embed-frames", type=int, default=2)
-    ap.add_argument("--geofence", default=None, help="module:function(lat, lon) to include the geofence")
+    ap.add_argument("--no-geofence", action="store_true", help="leave the location verdict out")
+    ap.add_argument("--database-url", default="", help="PostgreSQL server for the bench database (default SQLite)")
     a = ap.parse_args()
-    _setup_django()
-    out = {
-        "machine": f"{os.cpu_count()} cores, {platform.python_version()}, {platform.machine()}",
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "loadavg_before": open("/proc/loadavg").read().split()[:3],
-        "embed_frames": a.embed_frames,
-        "geofence": a.geofence or "NOT INCLUDED (hook: --geofence module:function)",
-        "latency_single_process": latency(a.runs, a.embed_frames, a.geofence),
-        "throughput": throughput(a.workers, a.seconds, a.embed_frames, a.geofence),
-    }
-    with open("/proc/loadavg") as fh:
-        out["loadavg_after"] = fh.read().split()[:3]
+    sys.path.insert(0, str(ROOT / "bench"))
+    from harness import bench_database
+
+    with bench_database("bench_checkins", a.database_url):
+        _setup_django()
+        subject_pk = None if a.no_geofence else _bench_subject()
+        out = {
+            "machine": f"{os.cpu_count()} cores, {platform.python_version()}, {platform.machine()}",
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "loadavg_before": open("/proc/loadavg").read().split()[:3],
+            "embed_frames": a.embed_frames,
+            "geofence": "NOT INCLUDED (--no-geofence)" if a.no_geofence else
+            "included: checkins.services.location_status_for on " + ("PostgreSQL" if a.database_url else "SQLite"),
+            "latency_single_process": latency(a.runs, a.embed_frames, subject_pk),
+            "throughput": throughput(a.workers, a.seconds, a.embed_frames, subject_pk),
+        }
+        with open("/proc/loadavg") as fh:
+            out["loadavg_after"] = fh.read().split()[:3]
     print(json.dumps(out, ensure_ascii=False, indent=2))
 
 
