@@ -3,6 +3,8 @@ GCJ-02 conversion, idempotency check, geofence engine, bulk insert) → PostgreS
 
     python bench/locations_http.py [--seconds 30] [--clients 4] [--devices 200]
 
+Prints fixes/s and the CPU used per 1,000 fixes by gunicorn, PostgreSQL and the client.
+
 Uses its own database (``bench_geo``, dropped and re-created), seeds 济宁 orgs, subjects, wristbands,
 one gateway token (device_id "*") and the packaged boundaries, then starts gunicorn on a free port and
 posts gateway batches of 1,000 fixes (20 devices × 50 one-minute fixes each, 20 % in GCJ-02).  Prints
@@ -107,6 +109,39 @@ def payloads(n_devices, n_batches, start):
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children, from /proc (gunicorn master + workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    while pids:
+        p = pids.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            pids += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every postgres process on this machine (the bench's backends plus background writers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if Path(d, "comm").read_text().strip() not in ("postgres", "postmaster"):
+                continue
+            fields = Path(d, "stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -121,7 +156,7 @@ def main():
     args = ap.parse_args()
     key = seed(args.devices)
     start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=20)
-    bodies = payloads(args.devices, 600, start)
+    bodies = payloads(args.devices, max(600, int(args.seconds * 40)), start)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": DB_URL, "DEBUG": "0", "DB_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING",
            "ALLOWED_HOSTS": "127.0.0.1,localhost"}
@@ -173,6 +208,7 @@ def main():
         bodies = bodies_all
         state.update(accepted=0, rejected=0, errors=0)
         t0 = time.monotonic()
+        cpu0 = (cpu_seconds(server.pid), postgres_cpu_seconds(), time.process_time())
         t_stop = t0 + args.seconds
         threads = [threading.Thread(target=client) for _ in range(args.clients)]
         for t in threads:
@@ -180,11 +216,16 @@ def main():
         for t in threads:
             t.join()
         elapsed = time.monotonic() - t0
+        cpu1 = (cpu_seconds(server.pid), postgres_cpu_seconds(), time.process_time())
         state["next"] -= warm
         print(f"load={os.getloadavg()[0]:.1f} clients={args.clients} devices={args.devices} "
               f"batches={state['next']} elapsed={elapsed:.1f}s")
         print(f"accepted {state['accepted']:,} fixes, rejected {state['rejected']}, HTTP errors {state['errors']}: "
               f"{state['accepted'] / elapsed:,.0f} fixes/s")
+        if state["accepted"]:
+            per_k = [(b - a) / state["accepted"] * 1000 * 1000 for a, b in zip(cpu0, cpu1, strict=True)]
+            print(f"CPU ms per 1,000 fixes: gunicorn {per_k[0]:.1f}, postgres {per_k[1]:.1f}, "
+                  f"bench client {per_k[2]:.1f} (2 cores = 2,000 ms of CPU per second)")
     finally:
         server.terminate()
         server.wait(10)

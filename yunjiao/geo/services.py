@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import shapely
 from django.conf import settings as dj_settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -170,6 +170,22 @@ def windows_for(subject, start: datetime, end: datetime) -> list[rules.Window]:
     out = []
     for fn in _WINDOW_PROVIDERS:
         out.extend(fn(subject, start, end))
+    return out
+
+
+def windows_for_many(subjects, start: datetime, end: datetime) -> dict:
+    """{subject_id: windows overlapping [start, end)} for a batch of subjects.  A provider with a ``many``
+    attribute (fn.many(subject_ids, start, end) -> {subject_id: [Window]}) answers in one go; others are
+    asked subject by subject."""
+    out = {s.pk: [] for s in subjects}
+    for fn in _WINDOW_PROVIDERS:
+        many = getattr(fn, "many", None)
+        if many is not None:
+            for sid, windows in many(list(out), start, end).items():
+                out[sid].extend(windows)
+        else:
+            for s in subjects:
+                out[s.pk].extend(fn(s, start, end))
     return out
 
 
@@ -345,6 +361,9 @@ def _token_allows(token, device: Device) -> bool:
     return token.device_id == "*" and (path == token.org.path or path.startswith(token.org.path + "."))
 
 
+SOURCES = frozenset(LocationFix.Source.values)
+
+
 def ingest_fixes(fixes, *, device_token=None, actor=None, received_at: datetime | None = None,
                  only_device: str | None = None) -> IngestResult:
     """Store a batch of fixes and run the geofence on them.
@@ -391,7 +410,7 @@ def ingest_fixes(fixes, *, device_token=None, actor=None, received_at: datetime 
             reject(i, fx, "bad_system")
             continue
         source = str(fx.get("source") or "gps").lower()
-        if source not in LocationFix.Source.values:
+        if source not in SOURCES:
             source = LocationFix.Source.NETWORK if source in ("wifi", "net") else LocationFix.Source.GPS
         if not all(math.isfinite(v) for v in (lon, lat, acc)) or not (-180 <= lon <= 180 and -90 <= lat <= 90) \
                 or not (0 < acc <= 100000) or (lon == 0 and lat == 0):
@@ -460,6 +479,10 @@ def _ingest_batch(by_subject: dict, now, res: IngestResult, catalog, cfg):
             device__in={r[0].pk for r in all_rows}, time__in=list({r[1] for r in all_rows}))
             .values_list("device_id", "time"))
         zones = _zones_by_subject(subject_ids)
+        margin = timedelta(minutes=max(cfg.window_grace_before_minutes, cfg.window_grace_after_minutes) + 1)
+        times = [r[1] for r in all_rows]
+        windows = windows_for_many([by_subject[sid][0][0].subject for sid in subject_ids],
+                                   min(times) - margin, max(times) + margin)
         new_fixes, changed = [], []
         for sid in subject_ids:
             rows = by_subject[sid]
@@ -468,14 +491,56 @@ def _ingest_batch(by_subject: dict, now, res: IngestResult, catalog, cfg):
             if not fresh:
                 continue
             state_row = states[sid]
-            new_fixes += _evaluate_subject(fresh, state_row, zones.get(sid, []), now, res, catalog, cfg)
+            new_fixes += _evaluate_subject(fresh, state_row, zones.get(sid, []), windows[sid], now, res, catalog,
+                                           cfg)
             changed.append(state_row)
-        LocationFix.objects.bulk_create(new_fixes, ignore_conflicts=True, batch_size=2000)
-        if changed:
-            GeofenceState.objects.bulk_update(changed, ["state", "last_fix_at", "updated_at"])
+        _insert_fixes(new_fixes)
+        _save_states(changed)
 
 
-def _evaluate_subject(fresh, state_row, zones, now, res: IngestResult, catalog, cfg) -> list:
+FIX_COLUMNS = ("device_id", "subject_id", "time", "lon", "lat", "accuracy", "source", "system", "received_at",
+               "verdict")
+_PG_TYPES = ("bigint", "bigint", "timestamptz", "float8", "float8", "float8", "text", "text", "timestamptz",
+             "smallint")
+
+
+def _insert_fixes(rows: list[tuple]) -> None:
+    """Append fixes (tuples in FIX_COLUMNS order).  PostgreSQL: one INSERT … SELECT FROM unnest(arrays) … ON
+    CONFLICT DO NOTHING — ten array parameters whatever the batch size, no model instances; a fix stored by a
+    concurrent retry of the same batch is skipped by the (device, time) unique constraint, never duplicated.
+    Other databases: the ORM's bulk_create with the same conflict handling."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(LocationFix._meta.db_table)
+        cols = ", ".join(FIX_COLUMNS)
+        arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM unnest({arrays}) "
+                        f"ON CONFLICT (device_id, time) DO NOTHING", [list(c) for c in zip(*rows, strict=True)])
+        return
+    LocationFix.objects.bulk_create([LocationFix(**dict(zip(FIX_COLUMNS, r, strict=True))) for r in rows],
+                                    ignore_conflicts=True, batch_size=2000)
+
+
+def _save_states(rows: list[GeofenceState]) -> None:
+    """Write back the engine states of a batch (rows locked by the caller).  PostgreSQL: one UPDATE … FROM
+    unnest(arrays); elsewhere the ORM's bulk_update."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(GeofenceState._meta.db_table)
+        with connection.cursor() as cur:
+            cur.execute(f"UPDATE {table} AS g SET state = v.state::jsonb, last_fix_at = v.last_fix_at, "
+                        f"updated_at = v.updated_at FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], "
+                        f"%s::timestamptz[]) AS v(id, state, last_fix_at, updated_at) WHERE g.id = v.id",
+                        [[r.pk for r in rows], [json.dumps(r.state) for r in rows], [r.last_fix_at for r in rows],
+                         [r.updated_at for r in rows]])
+        return
+    GeofenceState.objects.bulk_update(rows, ["state", "last_fix_at", "updated_at"])
+
+
+def _evaluate_subject(fresh, state_row, zones, windows, now, res: IngestResult, catalog, cfg) -> list:
     subject = fresh[0][0].subject
     fresh.sort(key=lambda r: r[1])
     t = np.array([r[1].timestamp() for r in fresh])
@@ -486,8 +551,6 @@ def _evaluate_subject(fresh, state_row, zones, now, res: IngestResult, catalog, 
     for system in set(systems.tolist()) - {coords.WGS84}:
         m = systems == system
         lon[m], lat[m] = coords.to_wgs84(lon[m], lat[m], system)
-    margin = timedelta(minutes=max(cfg.window_grace_before_minutes, cfg.window_grace_after_minutes) + 1)
-    windows = windows_for(subject, fresh[0][1] - margin, fresh[-1][1] + margin)
     ctx = engine.SubjectContext(str(subject.pk), home_keys_for(subject), windows, zones, True)
     trk = engine.SubjectTracker(catalog, ctx, cfg)
     engine.load_state(trk, state_row.state)
@@ -500,6 +563,7 @@ def _evaluate_subject(fresh, state_row, zones, now, res: IngestResult, catalog, 
         v = trk.last_verdicts.get(id(ref))
         if v is not None and acc[k] > cfg.max_usable_accuracy_m:
             v = -1
+        v = None if v is None else int(v)
         ref[6] = v
         verdict.append(v)
     res.accepted += len(fresh)
@@ -507,8 +571,8 @@ def _evaluate_subject(fresh, state_row, zones, now, res: IngestResult, catalog, 
     state_row.state = engine.dump_state(trk)
     state_row.last_fix_at = fresh[-1][1]
     state_row.updated_at = now
-    return [LocationFix(device=r[0], subject=subject, time=r[1], lon=float(lon[k]), lat=float(lat[k]),
-                        accuracy=float(acc[k]), source=r[6], system=r[5], received_at=now, verdict=verdict[k])
+    lons, lats, accs = lon.tolist(), lat.tolist(), acc.tolist()
+    return [(r[0].pk, subject.pk, r[1], lons[k], lats[k], accs[k], r[6], r[5], now, verdict[k])
             for k, r in enumerate(fresh)]
 
 

@@ -236,20 +236,31 @@ def active_windows(subject, at: datetime | None = None, *, margin: timedelta = t
     A leave counts from its approval until 销假 (an extension under review keeps the approved window);
     a trip from its registration until its return or cancellation.  Overdue leaves are not returned.
     """
+    return active_windows_many([subject.pk], at, margin=margin).get(subject.pk, [])
+
+
+def active_windows_many(subject_ids, at: datetime | None = None, *, margin: timedelta = timedelta(0)
+                        ) -> dict[int, list[tuple[datetime, datetime, tuple[str, ...]]]]:
+    """``active_windows`` for many subjects in two queries (the location ingestion judges a batch of fixes
+    from many subjects at once): {subject_id: windows}, subjects without a window left out."""
     at = at or timezone.now()
     grace = leave_rules().return_grace_hours
-    out = []
-    for leave in Leave.objects.filter(subject=subject, approved_start__isnull=False, returned_at__isnull=True,
-                                      case__state__in=OPEN_WINDOW_STATES):
+    out: dict[int, list] = {}
+    leaves = (Leave.objects.filter(subject_id__in=subject_ids, approved_start__isnull=False, returned_at__isnull=True,
+                                   case__state__in=OPEN_WINDOW_STATES)
+              .select_related("case").order_by("pk"))
+    for leave in leaves:
         start, end = _window_bounds(leave.approved_start, leave.approved_end, grace)
         if leave.case.state in ("overdue", "ordered_to_return"):
             continue  # overdue: the area is no longer widened (the anomaly is already raised)
         if start - margin <= at < end + margin:
-            out.append((start, end, tuple(leave.destination_codes)))
-    for trip in Trip.objects.filter(subject=subject, state__in=[Trip.State.REGISTERED, Trip.State.CONFIRMED]):
+            out.setdefault(leave.subject_id, []).append((start, end, tuple(leave.destination_codes)))
+    trips = Trip.objects.filter(subject_id__in=subject_ids,
+                                state__in=[Trip.State.REGISTERED, Trip.State.CONFIRMED]).order_by("pk")
+    for trip in trips:
         start, end = _window_bounds(trip.start_date, trip.end_date, grace)
         if start - margin <= at < end + margin:
-            out.append((start, end, tuple(trip.destination_codes)))
+            out.setdefault(trip.subject_id, []).append((start, end, tuple(trip.destination_codes)))
     return out
 
 
@@ -571,15 +582,25 @@ def scan_transfer_reports(*, actor=SYSTEM, today: date | None = None) -> int:
 def geofence_windows(subject, start: datetime, end: datetime):
     """Window provider for the geofence engine (geo.services.register_window_provider): approved leave and
     registered trips overlapping [start, end), as geo Windows whose destinations are boundary keys."""
+    return geofence_windows_many([subject.pk], start, end).get(subject.pk, [])
+
+
+def geofence_windows_many(subject_ids, start: datetime, end: datetime) -> dict:
+    """The same for many subjects in two queries ({subject_id: [Window]}); geo's batch ingestion uses it."""
     from yunjiao.geo import rules as geo_rules
     from yunjiao.geo.services import current_catalog, destination_keys
 
-    catalog = current_catalog()
     middle = start + (end - start) / 2
-    out = []
-    for w_start, w_end, codes in active_windows(subject, middle, margin=(end - start) / 2):
-        if w_end <= start or w_start >= end:
-            continue
-        out.append(geo_rules.Window(w_start.timestamp(), w_end.timestamp(), destination_keys(codes, catalog),
-                                    kind="leave"))
+    found = active_windows_many(subject_ids, middle, margin=(end - start) / 2)
+    if not found:
+        return {}
+    catalog = current_catalog()
+    out = {}
+    for sid, windows in found.items():
+        out[sid] = [geo_rules.Window(w_start.timestamp(), w_end.timestamp(), destination_keys(codes, catalog),
+                                     kind="leave")
+                    for w_start, w_end, codes in windows if not (w_end <= start or w_start >= end)]
     return out
+
+
+geofence_windows.many = geofence_windows_many

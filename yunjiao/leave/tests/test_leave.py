@@ -43,6 +43,12 @@ def test_short_leave_approved_by_township_widens_area_and_derives_status(cast, a
     assert windows == [(windows[0][0], windows[0][1], ("370102",))]
     assert services.active_windows(cast.subject_a1, inside - timedelta(days=2)) == []
     assert services.active_windows(cast.subject_a1, inside - timedelta(days=2), margin=timedelta(days=3))
+    # the batch form used by location ingestion answers the same for many subjects in one call
+    assert services.active_windows_many([cast.subject_a1.pk, cast.subject_b1.pk], inside) == {
+        cast.subject_a1.pk: windows}
+    many = services.geofence_windows_many([cast.subject_a1.pk, cast.subject_b1.pk], inside, inside + timedelta(hours=1))
+    assert many == {cast.subject_a1.pk: services.geofence_windows(cast.subject_a1, inside, inside + timedelta(hours=1))}
+    assert many[cast.subject_a1.pk] and many[cast.subject_a1.pk][0].kind == "leave"
     # status 外出中 is derived while the window holds today
     assert wf.derive_status(cast.subject_a1) == c.Status.IN_CORRECTION
     leave.approved_start = TODAY()
