@@ -400,6 +400,23 @@ def cancel_task(task: CheckTask, *, actor, reason: str) -> CheckTask:
     return locked
 
 
+def cancel_when_not_supervised(subject, old: str, new: str, actor) -> int:
+    """Status listener (workflows.register_status_listener): a subject who leaves the checked statuses
+    (解除, 终止, 暂停 in custody…) is not asked to check in any more — pending tasks are cancelled, so the
+    missed-check job raises no anomaly for a person who can no longer answer.  Returns how many."""
+    if new in PLANNED_STATUSES or old not in PLANNED_STATUSES:
+        return 0
+    label = SubjectStatus(new).label
+    pending = list(CheckTask.objects.select_for_update().filter(subject_id=subject.pk, status=CheckTaskStatus.PENDING))
+    for task in pending:
+        task.status = CheckTaskStatus.CANCELLED
+        task.save(update_fields=["status"])
+    if pending:
+        audit.record(actor, Action.UPDATE, subject, summary=f"对象状态变为“{label}”，取消待签到核查任务 {len(pending)} 条",
+                     data={"tasks": [t.pk for t in pending], "status": new})
+    return len(pending)
+
+
 # --- missed checks (未响应) ------------------------------------------------------------------------------
 
 
