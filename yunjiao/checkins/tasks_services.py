@@ -400,6 +400,73 @@ def cancel_task(task: CheckTask, *, actor, reason: str) -> CheckTask:
     return locked
 
 
+# --- leave checks (外出核查: arrival at the destination, back at home) ----------------------------------------
+
+LEAVE_CHECK_HOURS = (time(12, 0), time(20, 0))  # inside waking hours on a travel day: time to arrive first
+
+
+def _leave_check_plan(leave) -> dict[str, tuple[date, str]]:
+    ref = f"外出-{leave.case_id}"
+    return {
+        f"leave-{leave.pk}-arrival": (leave.approved_start, f"外出核查：到达目的地后签到（{ref}）"),
+        f"leave-{leave.pk}-return": (leave.approved_end + timedelta(days=1), f"外出核查：返回执行地后签到（{ref}）"),
+    }
+
+
+def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> list[CheckTask]:
+    """Approved leave (or its extension): a 到达核查 on the first day of the window — judged against the
+    destination, since the geofence widens to it — and a 返回核查 on the day after the approved end, judged
+    against the execution county.  Idempotent per leave and purpose (batch_id); an extension moves the pending
+    return check.  Skipped for subjects without a face enrolment (they cannot check in) and for days already
+    past the check's window; subjects are told when the window opens (notify_opened_tasks), not in advance."""
+    now = now or timezone.now()
+    if leave.approved_start is None or leave.approved_end is None or leave.returned_at is not None:
+        return []
+    if not leave.subject.face_enrolments.filter(is_active=True).exists():
+        return []
+    tz = timezone.get_current_timezone()
+    plan = _leave_check_plan(leave)
+    current = {t.batch_id: t for t in CheckTask.objects.select_for_update().filter(
+        subject_id=leave.subject_id, kind=CheckTaskKind.LEAVE, batch_id__in=list(plan))}
+    created = []
+    for key, (day, reason) in plan.items():
+        opens = datetime.combine(day, LEAVE_CHECK_HOURS[0], tzinfo=tz)
+        due = datetime.combine(day, LEAVE_CHECK_HOURS[1], tzinfo=tz)
+        task = current.get(key)
+        if task is not None and task.plan_date == day:
+            continue
+        if task is not None:  # the window moved (extension): the old pending check goes
+            if task.status != CheckTaskStatus.PENDING:
+                continue
+            task.batch_id = ""
+            task.status = CheckTaskStatus.CANCELLED
+            task.save(update_fields=["batch_id", "status"])
+            audit.record(actor, Action.UPDATE, task, subject=leave.subject,
+                         summary=f"外出期限变更，取消原{task.plan_date:%m月%d日}的外出核查")
+        if opens <= now:
+            continue
+        task = CheckTask.objects.create(subject=leave.subject, kind=CheckTaskKind.LEAVE, plan_date=day, seq=0,
+                                        window_start=opens, deadline=due, reason=reason, batch_id=key,
+                                        created_at=now)
+        audit.record(actor, Action.CREATE, task, subject=leave.subject,
+                     summary=f"安排{day:%m月%d日}外出核查：{reason}")
+        created.append(task)
+    return created
+
+
+def cancel_leave_checks(leave, *, actor, now: datetime | None = None) -> int:
+    """销假 (or the leave ends otherwise): pending leave checks still in the future are not needed any more."""
+    now = now or timezone.now()
+    tasks = list(CheckTask.objects.select_for_update().filter(
+        subject_id=leave.subject_id, kind=CheckTaskKind.LEAVE, status=CheckTaskStatus.PENDING,
+        batch_id__in=list(_leave_check_plan(leave)), window_start__gt=now))
+    for task in tasks:
+        task.status = CheckTaskStatus.CANCELLED
+        task.save(update_fields=["status"])
+        audit.record(actor, Action.UPDATE, task, subject=leave.subject, summary="已销假，取消未到期的外出核查")
+    return len(tasks)
+
+
 def cancel_when_not_supervised(subject, old: str, new: str, actor) -> int:
     """Status listener (workflows.register_status_listener): a subject who leaves the checked statuses
     (解除, 终止, 暂停 in custody…) is not asked to check in any more — pending tasks are cancelled, so the

@@ -114,6 +114,9 @@ def approve(case, data, actor):
     data["approved_start"] = leave.approved_start
     data["approved_end"] = leave.approved_end
     data["procuratorate_copy"] = required.procuratorate_copy
+    from yunjiao.checkins.tasks_services import plan_leave_checks
+
+    plan_leave_checks(leave, actor=actor)  # 到达核查 / 返回核查 (an extension moves the return check)
     from yunjiao.leave.services import notify_subject
 
     notify_subject(leave.subject, title="外出申请已批准",
@@ -167,6 +170,9 @@ def register_return(case, data, actor):
     leave.pending_end = None
     leave.save(update_fields=["returned_at", "return_late_days", "pending_end"])
     data["late_days"] = leave.return_late_days
+    from yunjiao.checkins.tasks_services import cancel_leave_checks
+
+    cancel_leave_checks(leave, actor=actor)
     close_automatically(leave.subject, kind="leave_overdue", episode=f"leave-{leave.pk}",
                         reason=f"已于{returned.isoformat()}销假")
 
