@@ -253,6 +253,7 @@ def plan_day(day: date, *, actor=SYSTEM, subjects=None, now: datetime | None = N
                     else CheckTaskKind.SCHEDULED
                 result.leave += kind == CheckTaskKind.LEAVE
                 rows.append(CheckTask(subject=subject, kind=kind, plan_date=day, seq=seq, window_start=w.opens_at,
+                                      org_path=subject.org_path, supervision_level=subject.supervision_level,
                                       deadline=w.due_at, reason="定时核查（系统随机安排）", created_at=now))
         if rows:  # one transaction per chunk; a concurrent run's rows are skipped by the slot constraint
             with transaction.atomic():
@@ -354,7 +355,7 @@ def order_checks(subjects, *, actor, minutes: int | None = None, reason: str = "
         for pk in ids:
             subject = visible[pk]
             task = CheckTask.objects.create(
-                subject=subject, kind=kind, plan_date=timezone.localdate(now), seq=0, window_start=now,
+                subject=subject, kind=kind, org_path=subject.org_path, supervision_level=subject.supervision_level, plan_date=timezone.localdate(now), seq=0, window_start=now,
                 deadline=now + timedelta(minutes=minutes), ordered_by=None if actor is SYSTEM else actor,
                 reason=reason or f"{CheckTaskKind(kind).label}（{len(ids)} 人批次）", batch_id=batch,
                 created_at=now, notified_at=now)
@@ -446,6 +447,8 @@ def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> list[Chec
         if opens <= now:
             continue
         task = CheckTask.objects.create(subject=leave.subject, kind=CheckTaskKind.LEAVE, plan_date=day, seq=0,
+                                        org_path=leave.subject.org_path,
+                                        supervision_level=leave.subject.supervision_level,
                                         window_start=opens, deadline=due, reason=reason, batch_id=key,
                                         created_at=now)
         audit.record(actor, Action.CREATE, task, subject=leave.subject,
