@@ -375,7 +375,10 @@ def decide_review(
         subject = locked.subject
         text = f"人工复核：{label}" + (f"。{note}" if note else "")
         touched = []
-        rows = [a for a in related_anomalies(locked) if a.state in OPEN_STATES]
+        # The review judges identity: a location anomaly of the same check-in (越界, 缺少定位) is not settled by
+        # "确认本人" — it stays in the anomaly queue for the officer to verify where the person was.
+        rows = [a for a in related_anomalies(locked)
+                if a.state in OPEN_STATES and a.kind not in LOCATION_ANOMALY_KIND.values()]
         if not rows and decision != ReviewDecision.CONFIRMED:  # none raised, or already closed in the queue
             kind = "face_mismatch" if decision == ReviewDecision.NOT_PERSON else OUTCOME_ANOMALY_KIND.get(
                 locked.face_outcome, "checkin_review"

@@ -100,3 +100,21 @@ def test_checkin_in_jinan_without_leave_is_outside_and_raises_boundary_anomaly(c
     anomaly = Anomaly.objects.get(subject=cast.subject_a1)
     assert anomaly.kind == "boundary_exit" and anomaly.evidence["checkin_id"] == checkin.pk
     assert anomaly.evidence["location_status"] == "outside"
+
+
+@pytest.mark.usefixtures("enrolled", "turn_right_only")
+def test_confirming_identity_does_not_settle_the_boundary_anomaly(cast):
+    """“仍然提交” then 确认本人: the face question is settled, where the person was is not."""
+    from yunjiao.anomalies.models import OPEN_STATES
+    from yunjiao.checkins import review_services
+    from yunjiao.portal import services as portal
+
+    _, nonce = services.start_checkin(cast.subject_a1, device_id=DEVICE, actor=cast.portal_a1)
+    frames, times = burst()
+    checkin = services.submit_checkin(cast.subject_a1, nonce=nonce, frames=frames, capture_times=times,
+                                      location={"lon": JINAN[0], "lat": JINAN[1], "accuracy": 25},
+                                      actor=cast.portal_a1, device_id=DEVICE)
+    portal.request_review(checkin, actor=cast.portal_a1, note="在济南医院复查")
+    review_services.decide_review(checkin, actor=cast.officer_a1, decision="confirmed")
+    anomaly = Anomaly.objects.get(kind="boundary_exit")
+    assert anomaly.state in OPEN_STATES
