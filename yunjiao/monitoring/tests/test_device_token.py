@@ -77,3 +77,16 @@ def test_discharge_revokes_the_wristband_token(cast):
     assert AuditRecord.objects.filter(summary__contains="吊销其设备接口令牌").exists()
     result = geo.ingest_fixes(_fix("WB-TOK"), actor=SYSTEM)
     assert result.accepted == 0 and result.rejected[0]["code"] == "unknown_device"
+
+
+def test_termination_ends_monitoring_frees_the_wristband_and_revokes_its_token(cast):
+    case = _fit(cast)
+    token = token_for_key(case.shown_once["key"])
+    death = wf.start_case("termination", "report_death", actor=cast.county_a_officer, subject=cast.subject_a1, data={
+        "death_date": TODAY().isoformat(), "reported_on": TODAY().isoformat(), "cause": "疾病"})
+    wf.fire(death, "notify_death", actor=cast.county_a_officer, data={"notified_on": TODAY().isoformat()})
+    case.refresh_from_db()
+    token.refresh_from_db()
+    assert (case.state, case.is_closed, case.data["removal_reason"]) == ("ended", True, "矫正终止")
+    assert token.revoked_at is not None
+    assert not geo.ingest_fixes(_fix("WB-TOK"), actor=SYSTEM).accepted
