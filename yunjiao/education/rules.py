@@ -156,29 +156,29 @@ def covered_seconds(intervals: list[tuple[float, float]]) -> float:
     return sum(b - a for a, b in merge_intervals(intervals))
 
 
-def accept_segment(start: float, end: float, *, duration: float, wall_seconds: float,
-                   max_rate: float = 2.0, slack: float = 3.0) -> tuple[float, float] | None:
-    """Clip one reported segment to the video and refuse impossible ones.
+def accept_segment(start: float, end: float, *, duration: float) -> tuple[float, float] | None:
+    """Clip one reported segment to the video; an empty or backwards segment earns nothing.
 
-    A segment longer than the wall-clock time since the previous heartbeat (× the fastest playback
-    rate offered, plus slack) was not watched: it is a skip or a forged report and earns nothing.
-    """
+    Whether the segment could have been watched is judged on the whole session by ``plausible_total``,
+    never against the time since the previous heartbeat: heartbeats of honest playback can reach the
+    server late or back to back (a queued flush behind a slow answer, the pause flush right after the
+    periodic one), so a per-heartbeat delta refuses real playback (education credit, LAW art.36)."""
+    start, end = float(start), float(end)
     if end <= start or start < 0:
         return None
-    start = max(0.0, start)
     end = min(float(duration), end) if duration else end
     if end <= start:
-        return None
-    if end - start > wall_seconds * max_rate + slack:
         return None
     return (start, end)
 
 
 def plausible_total(covered_after: float, elapsed_seconds: float, *, max_rate: float = 2.0, slack: float = 3.0) -> bool:
-    """The whole session's credit can never exceed the time since it started (× the fastest rate, + slack).
+    """The session's credit (the union of its watched segments, overlaps counted once) can never exceed
+    the wall-clock time since the session started × the fastest playback rate offered, plus a small slack.
 
-    ``accept_segment`` judges one heartbeat against the time since the previous one; a page that fires
-    many short forged heartbeats in a burst would pass that check each time, this one stops it."""
+    A skip (a 200 s "segment" reported 10 s later), a forged report (60 s claimed 5 s after the start)
+    and a burst of short forged heartbeats all push the union past that bound and earn nothing; honest
+    playback stays inside it whatever the timing of the individual heartbeats."""
     return covered_after <= max(0.0, elapsed_seconds) * max_rate + slack
 
 

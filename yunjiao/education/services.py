@@ -246,11 +246,15 @@ def heartbeat(session: StudySession, *, actor, start: float, end: float, visible
               now: datetime | None = None) -> dict:
     """One playback heartbeat: the segment [start, end) of the video was played since the last one.
 
-    Hidden-tab segments, skips and segments faster than possible earn nothing.  Returns what the page
-    needs: watched seconds, progress, and whether the face check or the quiz is due."""
-    now = now or timezone.now()
+    Hidden-tab segments, skips and segments faster than possible earn nothing.  Heartbeats of one session
+    are serialised by the row lock, and the clock is read once the lock is held, so two heartbeats sent
+    at the same moment are judged one after the other on the same clock.  Plausibility is judged on the
+    whole session (union of watched segments vs time since the start), so an honest heartbeat arriving
+    right after another one is credited.  Returns what the page needs: watched seconds, progress, and
+    whether the face check or the quiz is due."""
     with transaction.atomic():
         s = _lock_session(session, actor)
+        now = now or timezone.now()
         if s.voided:
             raise ServiceError("本次学习因人脸核验未通过不予计时，请联系司法所。", code="voided")
         if s.completed_at:
@@ -258,18 +262,15 @@ def heartbeat(session: StudySession, *, actor, start: float, end: float, visible
         if s.face_status == FaceStatus.PENDING:
             return _state(s, note="请先完成人脸核验，再继续学习。")
         wall = max(0.0, (now - (s.last_heartbeat_at or s.started_at)).total_seconds())
-        s.last_heartbeat_at = now
+        s.last_heartbeat_at = max(now, s.last_heartbeat_at) if s.last_heartbeat_at else now
         note = ""
         course = s.course
         if course.kind == CourseKind.VIDEO:
-            seg = rules.accept_segment(float(start), float(end), duration=course.duration_seconds, wall_seconds=wall)
+            seg = rules.accept_segment(float(start), float(end), duration=course.duration_seconds)
             if not visible:
                 s.rejected_seconds += max(0.0, float(end) - float(start))
                 note = "页面在后台时的播放不计入学时。"
-            elif seg is None:
-                s.rejected_seconds += max(0.0, float(end) - float(start))
-                note = "拖动跳过的部分不计入学时。"
-            else:
+            elif seg is not None:
                 merged = rules.merge_intervals([tuple(i) for i in s.intervals] + [seg])
                 covered = rules.covered_seconds(merged)
                 if rules.plausible_total(covered, (now - s.started_at).total_seconds()):
@@ -277,7 +278,7 @@ def heartbeat(session: StudySession, *, actor, start: float, end: float, visible
                     s.watched_seconds = round(covered, 2)
                 else:
                     s.rejected_seconds += max(0.0, float(end) - float(start))
-                    note = "上报的播放时长超过实际经过的时间，不计入学时。"
+                    note = "拖动跳过的部分、超过实际经过的时间上报的播放不计入学时。"
             total = course.duration_seconds
         else:
             if visible:

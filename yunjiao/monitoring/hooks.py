@@ -152,6 +152,12 @@ def link_device(case, data, actor):
 
     device = services.link_wristband(case.subject, data["device_id"], actor=actor, case=case)
     case.data["device_pk"] = device.pk
+    key = services.issue_wristband_token(device, actor=actor)
+    if key:
+        # never stored: handed to the page that fired the step (workflows FireView shows it once)
+        case.shown_once = {"label": f"腕带 {device.device_id} 的设备接口令牌", "key": key,
+                           "hint": "请立即保存并配置到腕带或厂商平台（POST /api/v1/locations/batch/，"
+                                   "请求头 Authorization: Token <令牌>）；令牌只显示这一次。"}
 
 
 def record_extension(case, data, actor):

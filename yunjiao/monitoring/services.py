@@ -75,7 +75,67 @@ def unlink_wristband(case, *, actor, reason: str = ""):
         device.save(update_fields=["is_active"])
         audit.record(actor, Action.UPDATE, device, subject=case.subject, before={"is_active": True},
                      after={"is_active": False}, summary=f"解除电子定位腕带 {device.device_id}：{reason}"[:300])
+        revoke_wristband_tokens(device, actor=actor, reason=reason)
     return device
+
+
+# --------------------------------------------------------------------------- gateway tokens of wristbands
+def _token_actor(actor, org):
+    """Device tokens are managed by the county/city (geo.TOKEN_MANAGER_ROLES); a township officer fitting or
+    removing a wristband has the system issue or revoke the token on the step's behalf (the step itself is
+    audited with the officer as actor, and so is the token, below)."""
+    from yunjiao.geo.services import TOKEN_MANAGER_ROLES
+
+    if actor is SYSTEM or getattr(actor, "is_superuser", False):
+        return actor
+    if getattr(actor, "role", "") in TOKEN_MANAGER_ROLES and actor.org is not None and actor.org.contains(org):
+        return actor
+    return SYSTEM
+
+
+def gateway_covers(org) -> bool:
+    """A valid gateway token (device id "*") of `org` or an org above it: the supplier's platform already
+    reports every wristband of the branch, so a fitted wristband needs no token of its own."""
+    from django.db.models import Q
+
+    from yunjiao.accounts.models import ApiToken
+    from yunjiao.geo.services import GATEWAY
+
+    tokens = (ApiToken.objects.filter(kind=ApiToken.Kind.DEVICE, device_id=GATEWAY, revoked_at__isnull=True)
+              .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())).select_related("org"))
+    return any(t.org.contains(org) for t in tokens)
+
+
+def issue_wristband_token(device, *, actor) -> str | None:
+    """When a wristband is fitted: make sure something may report its fixes and alarms.  Under a gateway token
+    of the branch nothing is issued (None); otherwise a device token bound to this wristband is issued through
+    geo.issue_device_token and its plaintext returned, to be shown once to the officer who fitted it."""
+    from yunjiao.geo import services as geo
+
+    org = device.subject.execution_org
+    if gateway_covers(org):
+        return None
+    key = geo.issue_device_token(actor=_token_actor(actor, org), device=device)
+    audit.record(actor, Action.UPDATE, device, subject=device.subject,
+                 summary=f"佩戴电子定位腕带 {device.device_id}：签发设备接口令牌 {key[:8]}…（只显示一次）")
+    return key
+
+
+def revoke_wristband_tokens(device, *, actor, reason: str = "") -> int:
+    """When a wristband comes off: its own device tokens are revoked (through geo.revoke_device_token), so a
+    wristband fitted to someone else later is not reported with the old token."""
+    from yunjiao.accounts.models import ApiToken
+    from yunjiao.geo import services as geo
+
+    n = 0
+    for token in (ApiToken.objects.select_for_update().filter(kind=ApiToken.Kind.DEVICE, device_id=device.device_id,
+                                                              revoked_at__isnull=True).select_related("org")):
+        geo.revoke_device_token(token, actor=_token_actor(actor, token.org))
+        n += 1
+    if n:
+        audit.record(actor, Action.UPDATE, device, subject=device.subject,
+                     summary=f"解除电子定位腕带 {device.device_id}：吊销其设备接口令牌 {n} 个 {reason}"[:300])
+    return n
 
 
 def active_case_for(subject_id):

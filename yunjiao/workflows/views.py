@@ -6,7 +6,7 @@ from collections import Counter
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -149,14 +149,22 @@ class FireView(LoginRequiredView, ScopedObjectMixin, TemplateView):
         except ValueError:
             version = None
         try:
-            services.fire(case, name, actor=request.user, data=post_data(request, transition),
-                          note=request.POST.get("note", ""), attachment=request.FILES.get("attachment"),
-                          expected_version=version)
+            done = services.fire(case, name, actor=request.user, data=post_data(request, transition),
+                                 note=request.POST.get("note", ""), attachment=request.FILES.get("attachment"),
+                                 expected_version=version)
         except ServiceError as exc:
             for reason in getattr(exc, "reasons", None) or [exc.message]:
                 messages.error(request, f"“{transition.label}”未办理：{reason}")
         else:
             messages.success(request, f"已办理：{transition.label}")
+            shown_once = getattr(done, "shown_once", None)
+            if shown_once:
+                # a secret made by the step (e.g. the wristband's device token): rendered in this answer only,
+                # never stored, never put in a message or a redirect
+                response = render(request, "workflows/shown_once.html", {"case": done, "secret": shown_once,
+                                                                         "transition": transition})
+                response["Cache-Control"] = "no-store"
+                return response
         return redirect("workflows:case", pk=case.pk)
 
 

@@ -2,13 +2,15 @@
 enforcement steps because they hold an active work certificate, a social worker who cannot, a phone account for
 one supervised person with a task, and a second run with --if-empty that changes nothing."""
 
+import time
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from yunjiao.accounts.models import User
 from yunjiao.checkins.models import CheckTask
-from yunjiao.core.management.commands.seed_demo import DEMO_PASSWORD, PORTAL_USERNAME
+from yunjiao.core.management.commands.seed_demo import AUXILIARY_USERNAME, DEMO_PASSWORD, PORTAL_USERNAME
 from yunjiao.staff import services as staff
 from yunjiao.staff.models import WorkCertificate
 from yunjiao.subjects.models import Subject
@@ -26,7 +28,21 @@ def test_seed_demo_accounts_certificates_and_portal(client):
     cert = WorkCertificate.objects.get(profile__user__username="xuzhuang")
     assert cert.status == "active" and cert.number and [h["action"] for h in cert.history] == [
         "apply", "county_review", "city_approve", "file", "activate"]
+    # each step by the office that does it: 矫正科 applies, county head reviews, the city approves/files/issues
+    by = {h["action"]: h["by"] for h in cert.history}
+    names = {u: str(User.objects.get(username=u)) for u in ("rencheng_officer", "rencheng_head", "city_admin")}
+    assert by == {"apply": names["rencheng_officer"], "county_review": names["rencheng_head"],
+                  "city_approve": names["city_admin"], "file": names["city_admin"], "activate": names["city_admin"]}
+    head = WorkCertificate.objects.get(profile__user__username="rencheng_head")
+    assert [h["by"] for h in head.history][:2] == [names["rencheng_officer"]] * 2  # never reviews his own
     assert staff.enforcement_reasons(User.objects.get(username="sg_370811002"))  # 社工: may only co-sign
+    # the 辅助人员 holds a valid 辅助工作证 and may assist and co-sign, but enforcement is refused with the reason
+    aux = User.objects.get(username=AUXILIARY_USERNAME)
+    aux_cert = WorkCertificate.objects.get(profile__user=aux)
+    assert aux.check_password(DEMO_PASSWORD) and aux.org.code == "370811002"
+    assert aux_cert.status == "active" and aux_cert.card_type == "auxiliary" and aux_cert.number.startswith("鲁矫辅")
+    assert staff.may_cosign(aux)
+    assert "辅助人员属于执法辅助力量" in staff.enforcement_reasons(aux)[0]
     phone = User.objects.get(username=PORTAL_USERNAME)
     assert phone.role == "subject" and phone.subject.township.code == "370811002"
     assert CheckTask.objects.filter(subject=phone.subject, status="pending").count() == 1
@@ -36,6 +52,8 @@ def test_seed_demo_accounts_certificates_and_portal(client):
     assert "演示：点对点抽查" in page or "点对点抽查" in page
 
     counts = (User.objects.count(), Subject.objects.count(), WorkCertificate.objects.count(), CheckTask.objects.count())
+    started = time.process_time()
     call_command("seed_demo", if_empty=True, verbosity=0)
+    assert time.process_time() - started < 2  # skips at once (loading the org tree is a no-op the second time)
     assert (User.objects.count(), Subject.objects.count(), WorkCertificate.objects.count(),
             CheckTask.objects.count()) == counts

@@ -244,3 +244,38 @@ def test_back_to_back_heartbeats_of_honest_playback_are_all_credited(video_cours
     state = services.heartbeat(s, actor=cast.portal_a1, start=3.9, end=4.0, visible=True,
                                now=t0 + timedelta(seconds=4, milliseconds=20))
     assert state["watched"] == 4.0 and state["note"] == ""
+
+
+def test_heartbeat_queued_behind_a_slow_answer_is_credited(video_course, cast):
+    """The page sends heartbeats one after another; when the server answers the first one late, the next
+    one (4 s of playback) arrives 50 ms after it.  Judged per heartbeat it looked like a skip; judged on
+    the whole session it is honest playback."""
+    s = services.start_session(cast.subject_a1, video_course, actor=cast.portal_a1)
+    t0 = s.started_at
+    services.heartbeat(s, actor=cast.portal_a1, start=0, end=4, visible=True, now=t0 + timedelta(seconds=8))
+    state = services.heartbeat(s, actor=cast.portal_a1, start=4, end=8, visible=True,
+                               now=t0 + timedelta(seconds=8, milliseconds=50))
+    assert state["watched"] == 8 and state["note"] == ""
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_two_overlapping_heartbeats_are_both_credited_in_either_order(video_course, cast, order):
+    """The pause flush and the periodic flush of the same playback race: whichever takes the lock first,
+    both are credited, the overlap counted once, and the session clock never goes backwards."""
+    s = services.start_session(cast.subject_a1, video_course, actor=cast.portal_a1)
+    t0 = s.started_at
+    beats = [dict(start=0, end=6, now=t0 + timedelta(seconds=6)),
+             dict(start=4, end=6.5, now=t0 + timedelta(seconds=6, milliseconds=10))]
+    for i in order:
+        state = services.heartbeat(s, actor=cast.portal_a1, visible=True, **beats[i])
+    s.refresh_from_db()
+    assert state["watched"] == 6.5 and s.intervals == [[0, 6.5]] and s.rejected_seconds == 0
+    assert s.last_heartbeat_at == t0 + timedelta(seconds=6, milliseconds=10)
+
+
+def test_forged_minute_five_seconds_after_the_start_is_refused(video_course, cast):
+    s = services.start_session(cast.subject_a1, video_course, actor=cast.portal_a1)
+    state = services.heartbeat(s, actor=cast.portal_a1, start=0, end=60, visible=True,
+                               now=s.started_at + timedelta(seconds=5))
+    s.refresh_from_db()
+    assert state["watched"] == 0 and s.rejected_seconds == 60 and "超过实际经过的时间" in state["note"]

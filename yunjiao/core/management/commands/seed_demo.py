@@ -27,6 +27,8 @@ COUNTY_USERNAMES = {
 }
 # A few township officers with memorable names for the README; all others are so_<division code>.
 NAMED_TOWNSHIP_USERS = {"370811002": "xuzhuang", "370811005": "liying"}
+# A 辅助人员 of 许庄 with a valid 辅助工作证 but no enforcement rights (only assists and co-signs).
+AUXILIARY_USERNAME = "fz_370811002"
 
 
 def demo_users() -> list[tuple[str, str, str, str]]:
@@ -41,6 +43,7 @@ def demo_users() -> list[tuple[str, str, str, str]]:
         name = NAMED_TOWNSHIP_USERS.get(org.code) or f"so_{org.code}"
         users.append((name, f"{org.division_name}司法所", Role.TOWNSHIP_OFFICER, org.code))
     users.append(("sg_370811002", "许庄社工", Role.SOCIAL_WORKER, "370811002"))
+    users.append((AUXILIARY_USERNAME, "许庄辅助人员", Role.TOWNSHIP_OFFICER, "370811002"))
     return users
 
 
@@ -102,38 +105,57 @@ class Command(BaseCommand):
         audit.record(SYSTEM, "create", None, summary=f"创建演示账号 {len(new)} 个", org_path="370800")
 
     def _staff(self) -> int:
-        """Work certificates the real way (申领 → 县级审核 → 市局审批 → 省厅备案 → 制发) for the demo officers who
-        carry out enforcement steps: every county head and officer, the city officers and the two named township
-        officers (公务员).  The 许庄 social worker gets a profile as 社工 and no enforcement card, so the gating is
-        visible: enforcement buttons tell her why they are disabled."""
+        """Work certificates the real way (申领 → 县级审核 → 市局审批 → 省厅备案 → 制发), each step by the office that
+        does it: the county's 矫正科 (`<county>_officer`) files the profile and the application of its county and
+        township staff, the county head reviews (the 矫正科 reviews the head's own application), `city_admin`
+        approves, files with the province and issues.  The city's own staff apply through `city_admin`; there is
+        no county above them, so their county step is recorded as done by the system.
+
+        Enforcement cards (公务员) for every county head and officer, the city officers and the two named township
+        officers.  The 许庄 辅助人员 gets a valid 辅助工作证 through the same steps and still may not enforce, and
+        the 许庄 social worker has a 社工 profile without a card: enforcement buttons tell them why they are
+        disabled."""
+        users = {u.username: u for u in User.objects.select_related("org", "org__parent")}
+        wanted = [(name, "civil_servant") for name in ("city_admin", "city_officer", *NAMED_TOWNSHIP_USERS.values())]
+        for slug in COUNTY_USERNAMES.values():
+            wanted += [(f"{slug}_head", "civil_servant"), (f"{slug}_officer", "civil_servant")]
+        wanted.append((AUXILIARY_USERNAME, "auxiliary"))
+        done = sum(self._certify(users, username, establishment) for username, establishment in wanted)
+        sg = users.get("sg_370811002")
+        if sg is not None:
+            self._certify(users, "sg_370811002", "social_worker", apply=False)
+        return done
+
+    @transaction.atomic
+    def _certify(self, users: dict, username: str, establishment: str, *, apply: bool = True) -> bool:
+        from yunjiao.staff import rules as staff_rules
         from yunjiao.staff import services as staff
         from yunjiao.staff.models import StaffProfile
 
-        users = {u.username: u for u in User.objects.select_related("org")}
+        user = users.get(username)
+        if user is None or StaffProfile.objects.filter(user=user).exists():
+            return False
         city_admin = users["city_admin"]
-        wanted = ["city_admin", "city_officer", *NAMED_TOWNSHIP_USERS.values()]
-        for slug in COUNTY_USERNAMES.values():
-            wanted += [f"{slug}_head", f"{slug}_officer"]
-        done = 0
-        for username in wanted:
-            user = users.get(username)
-            if user is None or StaffProfile.objects.filter(user=user).exists():
-                continue
-            profile = staff.save_profile(user, actor=SYSTEM, establishment="civil_servant",
-                                         position="负责人" if username.endswith("_head") else "社区矫正工作人员")
-            cert = staff.apply_certificate(profile, actor=SYSTEM, reason="演示数据：新申领")
-            county = user.org if user.org.level == OrgLevel.COUNTY else user.org.parent
-            reviewer = users.get(f"{COUNTY_USERNAMES.get(county.code, '')}_head") if county else None
-            if reviewer is None or reviewer.pk == user.pk:
-                reviewer = SYSTEM  # the city's own staff and county heads: no county reviewer above them
-            cert = staff.act_on_certificate(cert, "county_review", actor=reviewer)
-            for action in ("city_approve", "file", "activate"):
-                cert = staff.act_on_certificate(cert, action, actor=city_admin)
-            done += 1
-        sg = users.get("sg_370811002")
-        if sg is not None and not StaffProfile.objects.filter(user=sg).exists():
-            staff.save_profile(sg, actor=SYSTEM, establishment="social_worker", position="社区矫正社会工作者")
-        return done
+        county = user.org if user.org.level == OrgLevel.COUNTY else (
+            user.org.parent if user.org.level == OrgLevel.TOWNSHIP else None)
+        slug = COUNTY_USERNAMES.get(county.code, "") if county else ""
+        clerk = users.get(f"{slug}_officer") or city_admin      # files the profile and the application
+        reviewer = users.get(f"{slug}_head") if county else None
+        if reviewer is not None and reviewer.pk == user.pk:
+            reviewer = users.get(f"{slug}_officer")             # the head's own application
+        if reviewer is None or reviewer.pk == user.pk:
+            reviewer = SYSTEM                                   # city staff: no county above them
+        position = {"auxiliary": "社区矫正辅助人员", "social_worker": "社区矫正社会工作者"}.get(
+            establishment, "负责人" if username.endswith("_head") else "社区矫正工作人员")
+        profile = staff.save_profile(user, actor=clerk, establishment=establishment, position=position)
+        if not apply:
+            return False
+        cert = staff.apply_certificate(profile, actor=clerk, reason="演示数据：新申领"
+                                       f"{staff_rules.CARD_TYPE_LABELS[staff_rules.card_type_for(establishment)]}")
+        cert = staff.act_on_certificate(cert, "county_review", actor=reviewer)
+        for action in ("city_approve", "file", "activate"):
+            cert = staff.act_on_certificate(cert, action, actor=city_admin)
+        return True
 
     def _portal(self) -> str:
         """A phone (portal) account for one 许庄 subject, with a point-to-point check ordered by the township, so a
