@@ -20,11 +20,11 @@ from __future__ import annotations
 import random
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -264,6 +264,115 @@ def plan_day(day: date, *, actor=SYSTEM, subjects=None, now: datetime | None = N
                      data={"day": day.isoformat(), "created": result.created, "leave": result.leave,
                            "skipped_past": result.skipped_past, "not_enrolled": result.not_enrolled})
     return result
+
+
+# --- 外出核查 around an approved leave (出发 / 到达 / 返回) -------------------------------------------------
+
+
+def leave_batch(leave) -> str:
+    return f"leave-{leave.pk}"
+
+
+@dataclass
+class LeavePlanResult:
+    created: list = field(default_factory=list)
+    moved: list = field(default_factory=list)
+    kept: int = 0
+    skipped: list = field(default_factory=list)  # (label, why)
+
+
+def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> LeavePlanResult:
+    """Plan (or re-plan) the 外出核查 of an approved leave: 出发核查 on the first day, 到达核查 at the
+    destination, 返回核查 on the last day (checkins.schedule.plan_leave).  Called by the leave process when
+    a leave or its extension is approved (inside that transaction), with the approver as actor.
+
+    Idempotent: a check already planned for the leave is kept; an extension moves the pending 返回核查 to
+    the new last day.  A window that has already passed is not sprung on the subject afterwards, except
+    that a check of today opens at once when waking hours still allow it (an urgent leave approved in the
+    morning still gets its 出发核查).  Subjects who cannot answer (信息化核查 off, no face enrolment, not in
+    correction) get no tasks, as for scheduled checks."""
+    from yunjiao.checkins.models import FaceEnrolment
+
+    now = now or timezone.now()
+    result = LeavePlanResult()
+    subject = leave.subject
+    if leave.approved_start is None or leave.approved_end is None:
+        return result
+    if subject.status not in PLANNED_STATUSES or not subject.info_check_enabled \
+            or not FaceEnrolment.objects.filter(subject=subject, is_active=True).exists():
+        result.skipped = [(label, "对象未开启信息化核查或未登记人脸") for label in schedule.LEAVE_CHECK_LABELS.values()]
+        return result
+    tz = timezone.get_current_timezone()
+    policy = subject_policy(subject)
+    batch = leave_batch(leave)
+    existing = {t.seq: t for t in CheckTask.objects.select_for_update().filter(
+        subject=subject, batch_id=batch, kind=CheckTaskKind.LEAVE).exclude(status=CheckTaskStatus.CANCELLED)}
+    today = timezone.localdate(now)
+    for check in schedule.plan_leave(policy, leave.approved_start, leave.approved_end, secret=plan_secret(),
+                                     leave_key=leave.pk, tz=tz):
+        opens, due = check.window.opens_at, check.window.due_at
+        if opens <= now:
+            latest = datetime.combine(check.day, policy.waking_end, tzinfo=tz) - timedelta(
+                minutes=policy.response_minutes)
+            if check.day != today or now >= latest:
+                if check.seq not in existing:
+                    result.skipped.append((check.label, "核查时段已过"))
+                else:
+                    result.kept += 1
+                continue
+            opens, due = now, now + timedelta(minutes=policy.response_minutes)
+        task = existing.get(check.seq)
+        if task is not None:
+            if task.plan_date == check.day or task.status != CheckTaskStatus.PENDING:
+                result.kept += 1
+                continue
+            before = {"plan_date": task.plan_date.isoformat(), "window_start": task.window_start.isoformat()}
+            task.plan_date, task.window_start, task.deadline = check.day, opens, due
+            task.notified_at = task.alerted_at = None
+            task.save(update_fields=["plan_date", "window_start", "deadline", "notified_at", "alerted_at"])
+            audit.record(actor, Action.UPDATE, task, subject=subject,
+                         summary=f"外出延期，{check.label}改至{check.day:%Y-%m-%d}",
+                         before=before, after={"plan_date": check.day.isoformat(), "leave": leave.pk})
+            result.moved.append(task)
+            continue
+        try:
+            with transaction.atomic():
+                task = CheckTask.objects.create(
+                    subject=subject, kind=CheckTaskKind.LEAVE, plan_date=check.day, seq=check.seq,
+                    window_start=opens, deadline=due, batch_id=batch, created_at=now,
+                    reason=f"{check.label}（外出至{leave.destination_names[:60]}，"
+                           f"{leave.approved_start:%m-%d}至{leave.approved_end:%m-%d}）")
+        except IntegrityError:  # the slot of that day is taken (another leave's check): keep that one
+            result.skipped.append((check.label, "当日该核查已安排"))
+            continue
+        result.created.append(task)
+    if result.created:
+        # The times stay out of the summary: the subject must not learn a window before it opens.
+        audit.record(actor, Action.CREATE, leave, subject=subject,
+                     summary=f"安排外出核查：{'、'.join(t.reason.split('（')[0] for t in result.created)}",
+                     data={"leave": leave.pk, "tasks": [t.pk for t in result.created],
+                           "skipped": result.skipped})
+    return result
+
+
+def drop_leave_checks(leave, *, actor, reason: str, only_future: bool = False,
+                      now: datetime | None = None) -> int:
+    """Cancel the pending 外出核查 of a leave (rejected, withdrawn, or 销假 already done in person: a check
+    about a trip that is over or never happened would only produce false misses).  `only_future` keeps
+    the windows already open.  Audited; returns the number cancelled."""
+    now = now or timezone.now()
+    qs = CheckTask.objects.select_for_update().filter(subject_id=leave.subject_id, batch_id=leave_batch(leave),
+                                                      kind=CheckTaskKind.LEAVE, status=CheckTaskStatus.PENDING)
+    if only_future:
+        qs = qs.filter(window_start__gt=now)
+    tasks = list(qs)
+    if not tasks:
+        return 0
+    CheckTask.objects.filter(pk__in=[t.pk for t in tasks]).update(status=CheckTaskStatus.CANCELLED)
+    audit.record(actor, Action.UPDATE, leave, subject=leave.subject,
+                 summary=f"取消外出核查 {len(tasks)} 条：{reason[:100]}",
+                 data={"leave": leave.pk, "tasks": [t.pk for t in tasks]})
+    return len(tasks)
 
 
 # --- telling the subject a window opened ------------------------------------------------------------------
