@@ -157,3 +157,41 @@ def test_no_boundary_data_stores_unchecked_with_a_reason_and_passes(cast):
     assert (checkin.outcome, checkin.location_status) == (Outcome.PASS, LocationStatus.UNCHECKED)
     assert any("未作电子围栏判断" in r for r in checkin.reasons)
     assert not Anomaly.objects.filter(subject=cast.subject_a1).exists()
+
+
+@pytest.mark.usefixtures("enrolled", "turn_right_only")
+def test_confirming_the_face_does_not_clear_the_boundary_exit(cast):
+    """仍然提交 on a check-in from outside the area, then 确认本人: the face is settled, the 越界 stays open."""
+    from yunjiao.anomalies.models import AnomalyState
+    from yunjiao.checkins import review_services
+    from yunjiao.portal import services as portal
+
+    checkin = submit(cast, {"lon": JINAN[0], "lat": JINAN[1], "accuracy": 25})
+    portal.request_review(checkin, actor=cast.portal_a1)
+    review_services.decide_review(checkin, actor=cast.officer_a1, decision="confirmed")
+    anomaly = Anomaly.objects.get(subject=cast.subject_a1, kind="boundary_exit")
+    assert anomaly.state not in (AnomalyState.DISPOSED,) and not anomaly.is_false_alarm
+
+
+def test_failed_face_from_outside_also_raises_boundary_exit(cast):
+    """The face outcome decides the check-in's outcome; a fix outside the area still opens the 越界 anomaly."""
+    from yunjiao.checkins import review_services
+    from yunjiao.checkins.models import Checkin, CheckinChallenge, FaceEnrolment
+
+    enrolment = FaceEnrolment.objects.create(subject=cast.subject_a1, version=1, photo_count=1)
+
+    def row(i, location_status):
+        challenge = CheckinChallenge.objects.create(subject=cast.subject_a1, device_id="d", nonce_digest=f"{i}" * 64,
+                                                    actions=[], expires_at=AT)
+        return Checkin.objects.create(subject=cast.subject_a1, challenge=challenge, enrolment=enrolment, device_id="d",
+                                      submitted_at=AT, outcome=Outcome.MISMATCH, face_outcome=Outcome.MISMATCH,
+                                      frame_count=1, scores={}, thresholds={}, location_status=location_status)
+
+    review_services.raise_outcome_anomaly(row(1, LocationStatus.INSIDE))
+    assert set(Anomaly.objects.values_list("kind", flat=True)) == {"face_mismatch"}
+    review_services.raise_outcome_anomaly(row(2, LocationStatus.OUTSIDE))
+    review_services.raise_outcome_anomaly(row(3, LocationStatus.OUTSIDE))
+    kinds = sorted(Anomaly.objects.values_list("kind", flat=True))
+    assert kinds == ["boundary_exit", "face_mismatch"]  # grouped per subject, kind and day: no third row
+    exit_ = Anomaly.objects.get(kind="boundary_exit")
+    assert "超出允许区域" in exit_.summary and "人脸不匹配" in exit_.summary
