@@ -281,6 +281,7 @@ class LeavePlanResult:
     skipped: list = field(default_factory=list)  # (label, why)
 
 
+@transaction.atomic
 def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> LeavePlanResult:
     """Plan (or re-plan) the 外出核查 of an approved leave: 出发核查 on the first day, 到达核查 at the
     destination, 返回核查 on the last day (checkins.schedule.plan_leave).  Called by the leave process when
@@ -355,6 +356,7 @@ def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> LeavePlan
     return result
 
 
+@transaction.atomic
 def drop_leave_checks(leave, *, actor, reason: str, only_future: bool = False,
                       now: datetime | None = None) -> int:
     """Cancel the pending 外出核查 of a leave (rejected, withdrawn, or 销假 already done in person: a check

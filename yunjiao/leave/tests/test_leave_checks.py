@@ -169,3 +169,14 @@ def test_checkin_answers_the_open_leave_check(cast, apply):
     assert ts.attach_checkin(checkin).pk == task.pk
     task.refresh_from_db()
     assert task.status == CheckTaskStatus.DONE
+
+
+def test_daily_catch_up_plans_what_is_missing_once(cast, apply):
+    FaceEnrolment.objects.filter(subject=cast.subject_a1).delete()
+    leave = apply(3)
+    fire(leave, "approve_township", cast.officer_a1)
+    assert not leave_tasks(leave)  # not enrolled at approval: nothing the subject could answer
+    FaceEnrolment.objects.create(subject=cast.subject_a1, version=2, photo_count=1)
+    assert services.plan_open_leave_checks() == 3
+    assert services.plan_open_leave_checks() == 0
+    assert sorted(leave_tasks(leave)) == [901, 902, 903]
