@@ -180,3 +180,15 @@ def test_daily_catch_up_plans_what_is_missing_once(cast, apply):
     assert services.plan_open_leave_checks() == 3
     assert services.plan_open_leave_checks() == 0
     assert sorted(leave_tasks(leave)) == [901, 902, 903]
+
+
+def test_a_taken_slot_is_skipped_without_breaking_the_approval(cast, apply):
+    leave = apply(3)
+    opens = timezone.make_aware(datetime.combine(leave.start_date, time(9)))
+    CheckTask.objects.create(subject=cast.subject_a1, kind=CheckTaskKind.LEAVE, plan_date=leave.start_date, seq=901,
+                             window_start=opens, deadline=opens + timedelta(minutes=30))
+    fire(leave, "approve_township", cast.officer_a1)
+    leave.refresh_from_db()
+    assert leave.case.state == "approved"
+    assert sorted(leave_tasks(leave)) == [902, 903]
+    assert "当日该核查已安排" in str(AuditRecord.objects.get(summary__startswith="安排外出核查").data)
