@@ -17,6 +17,11 @@ class CheckinsConfig(AppConfig):
                           roles=frozenset({"city_admin", "city_officer", "county_head", "county_officer",
                                            "township_officer"})))
         register_tab("checktasks", "核查任务", "checkins:subject_tasks")
+        from yunjiao.workflows.services import register_status_listener
+
+        from .tasks_services import cancel_when_not_supervised
+
+        register_status_listener(cancel_when_not_supervised)  # 解除/终止/暂停: pending checks are cancelled
         from .views_officer import register_officer_pages
 
         register_officer_pages()

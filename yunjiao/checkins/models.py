@@ -187,6 +187,7 @@ class Checkin(models.Model):
     longitude = models.FloatField("经度", null=True, blank=True)
     accuracy_m = models.FloatField("定位精度(米)", null=True, blank=True)
     location_status = models.CharField("定位结果", max_length=16, choices=LocationStatus.choices)
+    org_path = models.CharField("核查时所属机构", max_length=64, blank=True, editable=False)  # for reports, as CheckTask
     # Officer review (written only by yunjiao.checkins.review_services).
     frames_stored = models.PositiveSmallIntegerField("留存画面数", default=0)  # encrypted, see review_services
     review_decision = models.CharField("复核结论", max_length=16, choices=ReviewDecision.choices, blank=True)
@@ -279,6 +280,10 @@ class CheckTask(models.Model):
     )
     reason = models.CharField("事由", max_length=200, blank=True)
     batch_id = models.CharField("抽查批次", max_length=32, blank=True, db_index=True)
+    # Where and at which level the subject was when the task was set: reports count a task for the office that
+    # had to answer for it, even after a transfer (执行地变更) or a level change.  Empty on rows from before.
+    org_path = models.CharField("安排时所属机构", max_length=64, blank=True, editable=False)
+    supervision_level = models.CharField("安排时管理等级", max_length=16, blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     notified_at = models.DateTimeField("通知对象时间", null=True, blank=True)  # subject told the window opened
     alerted_at = models.DateTimeField("通知民警时间", null=True, blank=True)  # officers told of the miss

@@ -113,15 +113,16 @@ def plan_leave(policy: CheckPolicy, start: date, end: date, *, secret: str, leav
 
     Waking hours are cut in thirds: 出发核查 in the first third of the first day (before or while leaving);
     到达核查 in the middle third of the second day (already at the destination; the first day for a one-day
-    leave); 返回核查 in the last third of the last day (back, or on the way: the allowed area is home plus the
-    destination until the window ends).  Times are random within the third (seeded by the server secret
-    and the leave, so re-planning gives the same times) and each window lasts the response time."""
+    leave), judged against the destination; 返回核查 in the first third of the day after the approved end,
+    judged at home — the leave window (home plus destination) is over, so a subject still away is outside.
+    Times are random within the third (seeded by the server secret and the leave, so re-planning gives the
+    same times) and each window lasts the response time."""
     first = datetime.combine(start, policy.waking_start, tzinfo=tz)
     span = int((datetime.combine(start, policy.waking_end, tzinfo=tz) - first).total_seconds() // 60)
     span -= policy.response_minutes  # the last window must close before waking hours end
     third = max(span // 3, 1)
     arrival_day = start + timedelta(days=1) if end > start else start
-    slots = ((LEAVE_DEPARTURE, start, 0), (LEAVE_ARRIVAL, arrival_day, 1), (LEAVE_RETURN, end, 2))
+    slots = ((LEAVE_DEPARTURE, start, 0), (LEAVE_ARRIVAL, arrival_day, 1), (LEAVE_RETURN, end + timedelta(days=1), 0))
     checks = []
     for seq, day, part in slots:
         rng = _rng(secret, "leave", leave_key, seq, day.isoformat())

@@ -330,6 +330,7 @@ def submit_checkin(
             longitude=lon,
             accuracy_m=acc,
             location_status=location_status,
+            org_path=subject.org_path,
         )
         # HOOK (officer review): keep the frames of a failed check (encrypted) and open/update its anomaly.
         review_services.after_submit(checkin, frames)

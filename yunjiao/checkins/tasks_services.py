@@ -253,6 +253,7 @@ def plan_day(day: date, *, actor=SYSTEM, subjects=None, now: datetime | None = N
                     else CheckTaskKind.SCHEDULED
                 result.leave += kind == CheckTaskKind.LEAVE
                 rows.append(CheckTask(subject=subject, kind=kind, plan_date=day, seq=seq, window_start=w.opens_at,
+                                      org_path=subject.org_path, supervision_level=subject.supervision_level,
                                       deadline=w.due_at, reason="定时核查（系统随机安排）", created_at=now))
         if rows:  # one transaction per chunk; a concurrent run's rows are skipped by the slot constraint
             with transaction.atomic():
@@ -340,6 +341,7 @@ def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> LeavePlan
             with transaction.atomic():
                 task = CheckTask.objects.create(
                     subject=subject, kind=CheckTaskKind.LEAVE, plan_date=check.day, seq=check.seq,
+                    org_path=subject.org_path, supervision_level=subject.supervision_level,
                     window_start=opens, deadline=due, batch_id=batch, created_at=now,
                     reason=f"{check.label}（外出至{leave.destination_names[:60]}，"
                            f"{leave.approved_start:%m-%d}至{leave.approved_end:%m-%d}）")
@@ -465,7 +467,7 @@ def order_checks(subjects, *, actor, minutes: int | None = None, reason: str = "
         for pk in ids:
             subject = visible[pk]
             task = CheckTask.objects.create(
-                subject=subject, kind=kind, plan_date=timezone.localdate(now), seq=0, window_start=now,
+                subject=subject, kind=kind, org_path=subject.org_path, supervision_level=subject.supervision_level, plan_date=timezone.localdate(now), seq=0, window_start=now,
                 deadline=now + timedelta(minutes=minutes), ordered_by=None if actor is SYSTEM else actor,
                 reason=reason or f"{CheckTaskKind(kind).label}（{len(ids)} 人批次）", batch_id=batch,
                 created_at=now, notified_at=now)
@@ -509,6 +511,23 @@ def cancel_task(task: CheckTask, *, actor, reason: str) -> CheckTask:
         locked.save(update_fields=["status"])
         audit.record(actor, Action.UPDATE, locked, subject=locked.subject, summary=f"取消核查任务：{reason[:100]}")
     return locked
+
+
+def cancel_when_not_supervised(subject, old: str, new: str, actor) -> int:
+    """Status listener (workflows.register_status_listener): a subject who leaves the checked statuses
+    (解除, 终止, 暂停 in custody…) is not asked to check in any more — pending tasks are cancelled, so the
+    missed-check job raises no anomaly for a person who can no longer answer.  Returns how many."""
+    if new in PLANNED_STATUSES or old not in PLANNED_STATUSES:
+        return 0
+    label = SubjectStatus(new).label
+    pending = list(CheckTask.objects.select_for_update().filter(subject_id=subject.pk, status=CheckTaskStatus.PENDING))
+    for task in pending:
+        task.status = CheckTaskStatus.CANCELLED
+        task.save(update_fields=["status"])
+    if pending:
+        audit.record(actor, Action.UPDATE, subject, summary=f"对象状态变为“{label}”，取消待签到核查任务 {len(pending)} 条",
+                     data={"tasks": [t.pk for t in pending], "status": new})
+    return len(pending)
 
 
 # --- missed checks (未响应) ------------------------------------------------------------------------------

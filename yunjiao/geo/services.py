@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 from django.conf import settings as dj_settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from shapely.geometry import mapping, shape
@@ -269,14 +269,69 @@ def register_device(*, actor, subject, device_id: str, kind: str) -> Device:
     return device
 
 
+# Device and gateway tokens are managed by the county agency (devices are fitted and supplied there) and the
+# city bureau; a township office asks its county.
+TOKEN_MANAGER_ROLES = frozenset({"county_head", "county_officer", "city_admin", "city_officer"})
+GATEWAY = "*"
+
+
+def _require_token_manager(actor, org) -> None:
+    if actor is SYSTEM or getattr(actor, "is_superuser", False):
+        return
+    if getattr(actor, "role", "") not in TOKEN_MANAGER_ROLES:
+        raise NotAllowed("定位设备接口令牌由县(区)社区矫正机构或市局管理。")
+    if actor.org is None or not actor.org.contains(org):
+        raise NotAllowed("不能为管辖范围以外的机构管理令牌。")
+
+
+def device_tokens_visible_to(actor):
+    """Device and gateway tokens of the orgs in the actor's branch (newest first)."""
+    from yunjiao.accounts.models import ApiToken
+
+    qs = ApiToken.objects.filter(kind=ApiToken.Kind.DEVICE).select_related("org").order_by("-created_at")
+    if actor is SYSTEM or getattr(actor, "is_superuser", False):
+        return qs
+    if getattr(actor, "role", "") not in TOKEN_MANAGER_ROLES or actor.org is None:
+        return qs.none()
+    return qs.filter(Q(org=actor.org) | Q(org__path__startswith=actor.org.path + "."))
+
+
 def issue_device_token(*, actor, device: Device) -> str:
     """A device token bound to this device id; returns the plaintext (shown once)."""
     from yunjiao.accounts.models import ApiToken
     from yunjiao.accounts.services import issue_token
 
+    org = device.subject.execution_org
+    _require_token_manager(actor, org)
     _, key = issue_token(actor=actor, name=f"定位设备 {device.device_id}", kind=ApiToken.Kind.DEVICE,
-                         org=device.subject.execution_org, device_id=device.device_id)
+                         org=org, device_id=device.device_id)
     return key
+
+
+def issue_gateway_token(*, actor, org, name: str) -> str:
+    """A gateway token (device id "*"): the supplier's platform reports fixes and alarms of every device of
+    the subjects in `org`'s branch with it.  Returns the plaintext (shown once)."""
+    from yunjiao.accounts.models import ApiToken
+    from yunjiao.accounts.services import issue_token
+
+    name = (name or "").strip()
+    if not name or len(name) > 64:
+        raise ServiceError("请填写令牌名称（如“腕带厂商平台”），不超过 64 个字。")
+    _require_token_manager(actor, org)
+    _, key = issue_token(actor=actor, name=name, kind=ApiToken.Kind.DEVICE, org=org, device_id=GATEWAY)
+    return key
+
+
+def revoke_device_token(token, *, actor) -> None:
+    from yunjiao.accounts.models import ApiToken
+    from yunjiao.accounts.services import revoke_token
+
+    if token.kind != ApiToken.Kind.DEVICE:
+        raise NotAllowed("这不是定位设备令牌。")
+    _require_token_manager(actor, token.org)
+    if token.revoked_at is not None:
+        raise ServiceError("该令牌已经吊销。", code="already_revoked")
+    revoke_token(token, actor=actor)
 
 
 # --- tracker for one subject ----------------------------------------------------------------------------

@@ -587,7 +587,8 @@ def plan_open_leave_checks(*, actor=SYSTEM, today: date | None = None) -> int:
 
     today = today or timezone.localdate()
     created = 0
-    leaves = (Leave.objects.filter(approved_start__isnull=False, approved_end__gte=today, returned_at__isnull=True,
+    leaves = (Leave.objects.filter(approved_start__isnull=False, approved_end__gte=today - timedelta(days=1),
+                                   returned_at__isnull=True,
                                    case__state="approved").select_related("subject").order_by("pk"))
     for leave in leaves:
         created += len(plan_leave_checks(leave, actor=actor).created)

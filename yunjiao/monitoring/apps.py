@@ -14,6 +14,10 @@ class MonitoringConfig(AppConfig):
         from yunjiao.subjects.views import register_tab
 
         documents.register()
+        from yunjiao.monitoring.services import end_with_supervision
+        from yunjiao.workflows.services import register_status_listener
+
+        register_status_listener(end_with_supervision)  # 解除/终止 closes an open 电子定位 case
         register_widget(monitoring_widget)
         register_tab("trajectory", "定位轨迹", "monitoring:trajectory")
         register(MenuItem(label="定位地图", url_name="monitoring:live", icon="◎", order=38, group="风险管控",

@@ -85,6 +85,23 @@ def active_case_for(subject_id):
                                is_closed=False).order_by("-opened_at").first()
 
 
+ENDED_STATUSES = {"discharged": "矫正期满解除", "terminated": "矫正终止"}
+
+
+def end_with_supervision(subject, old: str, new: str, actor) -> None:
+    """Status listener (workflows.register_status_listener): when supervision ends (已解除 / 已终止), close
+    the subject's open 电子定位 case — the wristband is unlinked, so its fixes and alarms are refused from
+    then on and no heartbeat alert fires for a person who is no longer supervised."""
+    reason = ENDED_STATUSES.get(new)
+    if reason is None:
+        return
+    from yunjiao.workflows import services as wf
+    from yunjiao.workflows.models import Case
+
+    for case in Case.objects.filter(process="monitoring", subject_id=subject.pk, is_closed=False):
+        wf.fire(case, "end_with_supervision", actor=SYSTEM, data={"removal_reason": reason})
+
+
 # --------------------------------------------------------------------------- alarms
 ALARM_TYPES = {
     "tamper": DeviceAlarm.Kind.TAMPER, "防拆": DeviceAlarm.Kind.TAMPER,

@@ -8,7 +8,8 @@ from datetime import datetime
 from io import BytesIO
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -34,6 +35,10 @@ def _leaf():
             "kinds": {}, "outcomes": defaultdict(int)}
 
 
+def _snapshot(field: str, current: str):
+    return Coalesce(NullIf(F(field), Value("")), F(current))
+
+
 def collect(period: rules.Period, prefix: str = "", *, now: datetime | None = None) -> dict[str, dict]:
     """Per org path (where the subjects / anomalies are registered): counts for the period.  Five grouped
     queries whatever the number of orgs, so the nightly job computes every org from one collection."""
@@ -41,23 +46,28 @@ def collect(period: rules.Period, prefix: str = "", *, now: datetime | None = No
     start, end = period.bounds(timezone.get_current_timezone())
     leaves: dict[str, dict] = defaultdict(_leaf)
 
-    tasks = CheckTask.objects.filter(window_start__gte=start, window_start__lt=end)
-    checkins = Checkin.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+    # A task or check-in counts for the office (and level) the subject had when it was set / submitted — the
+    # snapshot on the row; rows from before the snapshot existed fall back to the subject's current values.
+    tasks = CheckTask.objects.filter(window_start__gte=start, window_start__lt=end).annotate(
+        at_path=_snapshot("org_path", "subject__org_path"),
+        at_level=_snapshot("supervision_level", "subject__supervision_level"))
+    checkins = Checkin.objects.filter(submitted_at__gte=start, submitted_at__lt=end).annotate(
+        at_path=_snapshot("org_path", "subject__org_path"))
     anomalies = Anomaly.objects.filter(first_seen_at__gte=start, first_seen_at__lt=end)
     if prefix:
-        tasks = tasks.filter(path_q("subject__org_path", prefix))
-        checkins = checkins.filter(path_q("subject__org_path", prefix))
+        tasks = tasks.filter(path_q("at_path", prefix))
+        checkins = checkins.filter(path_q("at_path", prefix))
         anomalies = anomalies.filter(path_q("org_path", prefix))
 
-    for row in tasks.values("subject__org_path", "subject__supervision_level", "status").annotate(n=Count("id")):
-        leaf = leaves[row["subject__org_path"]]
+    for row in tasks.values("at_path", "at_level", "status").annotate(n=Count("id")):
+        leaf = leaves[row["at_path"]]
         status, n = row["status"], row["n"]
-        for bucket in (leaf["counts"], leaf["levels"][row["subject__supervision_level"]]):
+        for bucket in (leaf["counts"], leaf["levels"][row["at_level"]]):
             bucket[status] += n
             if status != "cancelled":
                 bucket["scheduled"] += n
-    for row in checkins.values("subject__org_path", "outcome").annotate(n=Count("id")):
-        leaf = leaves[row["subject__org_path"]]
+    for row in checkins.values("at_path", "outcome").annotate(n=Count("id")):
+        leaf = leaves[row["at_path"]]
         leaf["counts"]["checkins"] += row["n"]
         leaf["outcomes"][row["outcome"]] += row["n"]
         if row["outcome"] == Outcome.PASS:

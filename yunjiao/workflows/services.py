@@ -296,6 +296,17 @@ def derive_status(subject) -> str:
     return base
 
 
+# Apps that must act when a subject's status changes (supervision ended → the wristband comes off, pending
+# check tasks are cancelled): fn(subject, old, new, actor), called inside the step's transaction, so a
+# failure rolls the step back.  Registered in their AppConfig.ready(); explicit calls, not Django signals.
+_STATUS_LISTENERS: list[Callable] = []
+
+
+def register_status_listener(fn: Callable) -> Callable:
+    _STATUS_LISTENERS.append(fn)
+    return fn
+
+
 def update_subject_status(subject, *, actor) -> str:
     """Re-derive and store the status; audited when it changes.  Called by fire/start_case."""
     new = derive_status(subject)
@@ -305,6 +316,8 @@ def update_subject_status(subject, *, actor) -> str:
         subject.status = new
         audit.record(actor, AuditAction.UPDATE, subject, summary=f"对象状态变更：{Status(old).label}→{Status(new).label}",
                      before={"status": old}, after={"status": new})
+        for listener in _STATUS_LISTENERS:
+            listener(subject, old, new, actor)
     return new
 
 

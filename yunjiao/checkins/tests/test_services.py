@@ -145,6 +145,7 @@ def test_submit_passes_and_stores_every_score(cast, enrolled, turn_right_only):
     assert len(checkin.scores["frames"]) == 15 and checkin.scores["frames"][0]["yaw"] is not None
     assert checkin.thresholds["accept"] == 0.42
     assert checkin.location_status == LocationStatus.INSIDE and checkin.latitude == JINING["lat"]
+    assert checkin.org_path == cast.subject_a1.org_path  # the office at the time, for the reports
     challenge.refresh_from_db()
     assert challenge.used_at is not None
 

@@ -1,6 +1,7 @@
 """外出核查 around an approved leave (社区矫正法 art.27 and 实施办法 art.37: the agency supervises the
-subject during the leave — domain.md §2.5): 出发核查 on the first day, 到达核查 at the destination, 返回核查 on the
-last day, planned when the leave is approved, moved by an extension, cancelled by 销假 / rejection."""
+subject during the leave — domain.md §2.5): 出发核查 on the first day, 到达核查 at the destination, 返回核查 the day
+after the approved end (judged at home), planned when the leave is approved, moved by an extension, cancelled by
+销假 / rejection."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -47,7 +48,7 @@ def test_leave_checks_fall_in_waking_hours_on_the_right_days(days, arrival_offse
         assert [c.label for c in checks] == ["出发核查", "到达核查", "返回核查"]
         assert by_seq[schedule.LEAVE_DEPARTURE].day == start
         assert by_seq[schedule.LEAVE_ARRIVAL].day == start + timedelta(days=arrival_offset)
-        assert by_seq[schedule.LEAVE_RETURN].day == end
+        assert by_seq[schedule.LEAVE_RETURN].day == end + timedelta(days=1)  # judged at home
         for c in checks:
             w = c.window
             assert w.opens_at.date() == c.day and time(8, 0) <= w.opens_at.time()
@@ -73,8 +74,10 @@ def test_approval_plans_three_leave_checks_once(cast, apply):
     assert {t.kind for t in tasks.values()} == {CheckTaskKind.LEAVE}
     assert tasks[901].plan_date == leave.start_date and tasks[901].reason.startswith("出发核查")
     assert tasks[902].plan_date == leave.start_date + timedelta(days=1) and "济南市历下区" in tasks[902].reason
-    assert tasks[903].plan_date == leave.end_date and tasks[903].reason.startswith("返回核查")
+    assert tasks[903].plan_date == leave.end_date + timedelta(days=1) and tasks[903].reason.startswith("返回核查")
     assert all(t.status == CheckTaskStatus.PENDING for t in tasks.values())
+    assert {(t.org_path, t.supervision_level) for t in tasks.values()} == {
+        (cast.subject_a1.org_path, cast.subject_a1.supervision_level)}  # report snapshot
     assert all(t.deadline - t.window_start == timedelta(minutes=30) for t in tasks.values())
     audit = AuditRecord.objects.get(summary__startswith="安排外出核查")
     assert audit.actor_id == cast.officer_a1.pk and audit.subject_id == cast.subject_a1.pk
@@ -95,8 +98,8 @@ def test_extension_moves_the_return_check(cast, apply):
     fire(leave, "approve_township", cast.officer_a1)
     tasks = leave_tasks(leave)
     assert sorted(tasks) == [901, 902, 903] and CheckTask.objects.filter(batch_id=ts.leave_batch(leave)).count() == 3
-    assert tasks[903].pk == old[903].pk and tasks[903].plan_date == new_end
-    assert tasks[903].window_start.astimezone(TZ()).date() == new_end
+    assert tasks[903].pk == old[903].pk and tasks[903].plan_date == new_end + timedelta(days=1)
+    assert tasks[903].window_start.astimezone(TZ()).date() == new_end + timedelta(days=1)
     assert (tasks[901].window_start, tasks[902].window_start) == (old[901].window_start, old[902].window_start)
     assert AuditRecord.objects.filter(summary__contains="返回核查改至").exists()
 

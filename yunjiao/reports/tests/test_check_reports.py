@@ -154,3 +154,25 @@ def test_report_page_excel_and_scope(client, dataset):
     r = client.post(url, {"period": "week", "date": DAY.isoformat(), "org": dataset.town_a1.pk})
     assert r.status_code == 302 and CheckReport.objects.filter(org=dataset.town_a1, period="week").exists()
     assert client.post(url, {"period": "week", "org": dataset.town_a2.pk}).status_code == 404
+
+
+def test_tasks_stay_with_the_office_and_level_they_were_set_for(dataset):
+    """After 执行地变更 (许庄 → 兖州) and a level change, the day's tasks and check-ins still count for 许庄 and 严管:
+    the snapshot on the row, not the subject's current values (rows without a snapshot use the current ones)."""
+    a1 = dataset.subject_a1
+    CheckTask.objects.filter(subject=a1).update(org_path=a1.org_path, supervision_level="strict")
+    Checkin.objects.filter(subject=a1).update(org_path=a1.org_path)
+    type(a1).objects.filter(pk=a1.pk).update(org_path=dataset.town_b1.path, township=dataset.town_b1,
+                                             supervision_level="lenient")
+    assert _report(dataset, dataset.town_a1)["total"]["scheduled"] == 3
+    assert _report(dataset, dataset.town_a1)["total"]["checkins"] == 2
+    assert _report(dataset, dataset.town_b1)["total"]["scheduled"] == 1
+    city = _report(dataset, dataset.city)
+    assert {r["level"]: r["scheduled"] for r in city["levels"]} == {"strict": 3, "normal": 1, "lenient": 1}
+
+
+def test_snapshot_is_taken_when_a_task_is_set(cast):
+    from yunjiao.checkins.tasks_services import order_checks
+
+    [task] = order_checks([cast.subject_a1], actor=cast.officer_a1, minutes=30)
+    assert (task.org_path, task.supervision_level) == (cast.subject_a1.org_path, cast.subject_a1.supervision_level)

@@ -5,7 +5,8 @@ Proposal citing one of the five grounds of art.29 → approval by the head of th
 (告知书; the wristband becomes a geo.Device of the subject) → in use → 即将到期 (the expiry scan,
 MONITORING_EXPIRY_NOTICE_DAYS before the end, plus the deadline scanner's reminder and overdue flag) →
 assessment → extension (each ≤ 3 months, approved by the head again; no cap on their number in the Law) or
-removal (device unlinked).  Early removal when no longer needed.  Approving, extending and fitting are
+removal (device unlinked).  Early removal when no longer needed.  When supervision ends (解除 or 终止) the
+system closes any open case at once (`end_with_supervision`, device unlinked).  Approving, extending and fitting are
 enforcement acts (work certificate required).
 """
 
@@ -26,15 +27,17 @@ class S(models.TextChoices):
     EXTENSION_REVIEW = "extension_review", "延长待负责人审批"
     REMOVED = "removed", "期满解除"
     REMOVED_EARLY = "removed_early", "提前解除"
+    ENDED = "ended", "随矫正终结解除"
     REJECTED = "rejected", "不予批准"
     WITHDRAWN = "withdrawn", "已撤回"
 
 
+OPEN_STATES = (S.PROPOSED, S.APPROVED, S.ACTIVE, S.EXPIRING, S.ASSESSED, S.EXTENSION_REVIEW)
 REMOVAL_FIELDS = (Field("removal_reason", "解除理由", max_length=200),
                   Field("removed_on", "解除（拆除装置）日期", "date", past_only=True))
 
 WORKFLOW = register(Workflow(
-    "monitoring", "电子定位", S, S.PROPOSED, final={S.REMOVED, S.REMOVED_EARLY, S.REJECTED, S.WITHDRAWN},
+    "monitoring", "电子定位", S, S.PROPOSED, final={S.REMOVED, S.REMOVED_EARLY, S.ENDED, S.REJECTED, S.WITHDRAWN},
     description="社区矫正法第29条：五种法定情形之一，经县级司法行政部门负责人批准；每次不超过三个月，"
                 "期满经评估仍有必要的经批准延长，每次不超过三个月；不需要继续使用的及时解除",
     transitions=[
@@ -73,6 +76,10 @@ WORKFLOW = register(Workflow(
           deadline=None),
         T("remove_early", "提前解除", (S.ACTIVE, S.EXPIRING), S.REMOVED_EARLY, COUNTY, fields=REMOVAL_FIELDS,
           effects=(h.unlink_device,), documents=("monitoring_removal_notice",), deadline=None, style="danger"),
+        # supervision ended (解除 / 终止): no legal basis for monitoring remains; the system closes the case at once
+        T("end_with_supervision", "矫正终结，解除电子定位", OPEN_STATES, S.ENDED, SYSTEM,
+          fields=(Field("removal_reason", "解除理由", max_length=200),), effects=(h.unlink_device,), deadline=None,
+          style="secondary"),
     ],
 ))
 

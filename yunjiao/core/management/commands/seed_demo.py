@@ -18,6 +18,7 @@ from yunjiao.subjects.models import Subject
 from yunjiao.subjects.services import import_subjects
 
 DEMO_PASSWORD = "Yunjiao@2026"
+PORTAL_USERNAME = "duixiang"  # the supervised person's phone pages (/m/)
 
 COUNTY_USERNAMES = {
     "370811": "rencheng", "370812": "yanzhou", "370826": "weishan", "370827": "yutai", "370828": "jinxiang",
@@ -74,6 +75,10 @@ class Command(BaseCommand):
             rows.append((demo_subject(rng, xuzhuang, today=today), xuzhuang))
         created = import_subjects(rows, actor=SYSTEM)
         self.stdout.write(self.style.SUCCESS(f"已生成 {created} 名虚构矫正对象。演示账号密码：{DEMO_PASSWORD}"))
+        if not no_users:
+            certified = self._staff()
+            portal = self._portal()
+            self.stdout.write(f"已为 {certified} 名演示工作人员办理工作证件；手机端演示账号：{portal}")
 
     @transaction.atomic
     def _users(self):
@@ -95,3 +100,55 @@ class Command(BaseCommand):
         from yunjiao.audit import services as audit
 
         audit.record(SYSTEM, "create", None, summary=f"创建演示账号 {len(new)} 个", org_path="370800")
+
+    def _staff(self) -> int:
+        """Work certificates the real way (申领 → 县级审核 → 市局审批 → 省厅备案 → 制发) for the demo officers who
+        carry out enforcement steps: every county head and officer, the city officers and the two named township
+        officers (公务员).  The 许庄 social worker gets a profile as 社工 and no enforcement card, so the gating is
+        visible: enforcement buttons tell her why they are disabled."""
+        from yunjiao.staff import services as staff
+        from yunjiao.staff.models import StaffProfile
+
+        users = {u.username: u for u in User.objects.select_related("org")}
+        city_admin = users["city_admin"]
+        wanted = ["city_admin", "city_officer", *NAMED_TOWNSHIP_USERS.values()]
+        for slug in COUNTY_USERNAMES.values():
+            wanted += [f"{slug}_head", f"{slug}_officer"]
+        done = 0
+        for username in wanted:
+            user = users.get(username)
+            if user is None or StaffProfile.objects.filter(user=user).exists():
+                continue
+            profile = staff.save_profile(user, actor=SYSTEM, establishment="civil_servant",
+                                         position="负责人" if username.endswith("_head") else "社区矫正工作人员")
+            cert = staff.apply_certificate(profile, actor=SYSTEM, reason="演示数据：新申领")
+            county = user.org if user.org.level == OrgLevel.COUNTY else user.org.parent
+            reviewer = users.get(f"{COUNTY_USERNAMES.get(county.code, '')}_head") if county else None
+            if reviewer is None or reviewer.pk == user.pk:
+                reviewer = SYSTEM  # the city's own staff and county heads: no county reviewer above them
+            cert = staff.act_on_certificate(cert, "county_review", actor=reviewer)
+            for action in ("city_approve", "file", "activate"):
+                cert = staff.act_on_certificate(cert, action, actor=city_admin)
+            done += 1
+        sg = users.get("sg_370811002")
+        if sg is not None and not StaffProfile.objects.filter(user=sg).exists():
+            staff.save_profile(sg, actor=SYSTEM, establishment="social_worker", position="社区矫正社会工作者")
+        return done
+
+    def _portal(self) -> str:
+        """A phone (portal) account for one 许庄 subject, with a point-to-point check ordered by the township, so a
+        visitor sees the supervised person's pages (today's task, messages, courses, history)."""
+        from yunjiao.accounts.services import create_portal_account
+        from yunjiao.checkins.tasks_services import order_checks
+
+        if User.objects.filter(username=PORTAL_USERNAME).exists():
+            return PORTAL_USERNAME
+        subject = (Subject.objects.filter(township__code="370811002", status="in_correction").order_by("pk").first()
+                   or Subject.objects.filter(township__code="370811002").order_by("pk").first())
+        if subject is None:
+            return "（无）"
+        create_portal_account(actor=SYSTEM, subject=subject, username=PORTAL_USERNAME, password=DEMO_PASSWORD)
+        officer = User.objects.filter(username="xuzhuang").first()
+        if officer is not None and subject.status == "in_correction":
+            order_checks([subject], actor=officer, minutes=240, reason="演示：点对点抽查")
+        return f"{PORTAL_USERNAME}（{subject.name}）"
