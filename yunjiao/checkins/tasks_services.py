@@ -285,11 +285,11 @@ class LeavePlanResult:
 @transaction.atomic
 def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> LeavePlanResult:
     """Plan (or re-plan) the 外出核查 of an approved leave: 出发核查 on the first day, 到达核查 at the
-    destination, 返回核查 on the last day (checkins.schedule.plan_leave).  Called by the leave process when
+    destination, 返回核查 the day after the approved end, at home (checkins.schedule.plan_leave).  Called by the leave process when
     a leave or its extension is approved (inside that transaction), with the approver as actor.
 
     Idempotent: a check already planned for the leave is kept; an extension moves the pending 返回核查 to
-    the new last day.  A window that has already passed is not sprung on the subject afterwards, except
+    the day after the new end.  A window that has already passed is not sprung on the subject afterwards, except
     that a check of today opens at once when waking hours still allow it (an urgent leave approved in the
     morning still gets its 出发核查).  Subjects who cannot answer (信息化核查 off, no face enrolment, not in
     correction) get no tasks, as for scheduled checks."""
@@ -331,7 +331,13 @@ def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> LeavePlan
             before = {"plan_date": task.plan_date.isoformat(), "window_start": task.window_start.isoformat()}
             task.plan_date, task.window_start, task.deadline = check.day, opens, due
             task.notified_at = task.alerted_at = None
-            task.save(update_fields=["plan_date", "window_start", "deadline", "notified_at", "alerted_at"])
+            try:
+                with transaction.atomic():
+                    task.save(update_fields=["plan_date", "window_start", "deadline", "notified_at",
+                                             "alerted_at"])
+            except IntegrityError:  # the new day's slot is taken: keep the old check rather than fail approval
+                result.skipped.append((check.label, "当日该核查已安排"))
+                continue
             audit.record(actor, Action.UPDATE, task, subject=subject,
                          summary=f"外出延期，{check.label}改至{check.day:%Y-%m-%d}",
                          before=before, after={"plan_date": check.day.isoformat(), "leave": leave.pk})
