@@ -180,10 +180,11 @@ def enrolment_history(subject):
 
 
 def after_submit(checkin: Checkin, frames: list[bytes]) -> None:
-    """Hook at the end of ``submit_checkin`` (inside its transaction): keep the frames of a check-in that did
-    not pass, and open or update the anomaly for its outcome."""
+    """Called at the end of ``submit_checkin`` (inside its transaction): keep the frames of a check-in that did
+    not pass, open or update the anomaly for its outcome, and look for 人机分离 against a worn wristband."""
     keep_checkin_frames(checkin, frames)
     raise_outcome_anomaly(checkin)
+    detect_device_separation(checkin)
 
 
 def raise_outcome_anomaly(checkin: Checkin):
@@ -217,6 +218,47 @@ def _raise_checkin_anomaly(checkin: Checkin, kind: str, summary: str = ""):
         related=checkin,
         at=checkin.submitted_at,
     )
+
+
+def detect_device_separation(checkin: Checkin):
+    """人机分离 at a check-in of a subject wearing an electronic-monitoring wristband: the wristband's latest fix
+    (≤ 15 min before) far from the check-in position opens or updates a 疑似人机分离 anomaly (one per subject and
+    day), with the distance and both positions as evidence.  Only when the face check passed — otherwise it is
+    not established that the person was where the phone was.  Returns the anomaly or None."""
+    from datetime import timedelta
+
+    import numpy as np
+
+    from yunjiao.geo.coords import haversine_m
+    from yunjiao.geo.models import LocationFix
+
+    from . import separation
+
+    if checkin.latitude is None or checkin.face_outcome != Outcome.PASS:
+        return None
+    at = checkin.submitted_at
+    rows = (LocationFix.objects.filter(subject_id=checkin.subject_id, device__kind="wristband",
+                                       device__is_active=True, time__gte=at - timedelta(seconds=separation.MAX_AGE_S),
+                                       time__lte=at)
+            .order_by("-time").values_list("time", "lon", "lat", "accuracy", "device__device_id")[:1])
+    if not rows:
+        return None
+    t, lon, lat, acc, device_id = rows[0]
+    fix = separation.latest_usable([separation.Fix(t.timestamp(), lon, lat, acc)], at.timestamp())
+    if fix is None:
+        return None
+    distance = float(np.asarray(haversine_m(checkin.longitude, checkin.latitude, fix.lon, fix.lat)).item())
+    if not separation.separated(distance, checkin.accuracy_m, fix.accuracy_m):
+        return None
+    day = timezone.localtime(at).date()
+    minutes = max(0, round((at - t).total_seconds() / 60))
+    return anomalies.raise_anomaly(
+        checkin.subject, kind="phone_separation", source="checkin", episode=day.isoformat(), related=checkin, at=at,
+        summary=f"疑似人机分离：核查时手机位置与电子定位腕带 {device_id}（{minutes} 分钟前的定位）相距 {distance / 1000:.1f} 公里",
+        evidence={"checkin_id": checkin.pk, "distance_m": round(distance), "device_id": device_id,
+                  "wristband_fix": {"time": t.isoformat(), "lon": lon, "lat": lat, "accuracy": acc},
+                  "checkin_position": {"lon": checkin.longitude, "lat": checkin.latitude,
+                                       "accuracy": checkin.accuracy_m}})
 
 
 def keep_checkin_frames(checkin: Checkin, frames: list[bytes]) -> int:
@@ -386,9 +428,10 @@ def decide_review(
         subject = locked.subject
         text = f"人工复核：{label}" + (f"。{note}" if note else "")
         touched = []
-        # A face review settles the face: a 越界 / 缺少定位 anomaly of the same check-in is not the reviewer's.
-        location_kinds = set(LOCATION_ANOMALY_KIND.values())
-        rows = [a for a in related_anomalies(locked) if a.state in OPEN_STATES and a.kind not in location_kinds]
+        # The review judges identity: a location anomaly of the same check-in (越界, 缺少定位) is not settled by
+        # "确认本人" — it stays in the anomaly queue for the officer to verify where the person was.
+        rows = [a for a in related_anomalies(locked)
+                if a.state in OPEN_STATES and a.kind not in LOCATION_ANOMALY_KIND.values()]
         if not rows and decision != ReviewDecision.CONFIRMED:  # none raised, or already closed in the queue
             kind = "face_mismatch" if decision == ReviewDecision.NOT_PERSON else OUTCOME_ANOMALY_KIND.get(
                 locked.face_outcome, "checkin_review"

@@ -332,7 +332,7 @@ def submit_checkin(
             location_status=location_status,
             org_path=subject.org_path,
         )
-        # HOOK (officer review): keep the frames of a failed check (encrypted) and open/update its anomaly.
+        # keep the frames of a failed check (encrypted) and open/update its anomaly (review_services)
         review_services.after_submit(checkin, frames)
         audit.record(
             actor,
@@ -343,7 +343,7 @@ def submit_checkin(
             data={"outcome": outcome, "best_match": result.best_match, "reasons": reasons,
                   "location_status": location_status, "coord_system": system or None},
         )
-        # HOOK (check tasks): the check-in answers the earliest open task (done / late), whatever its
+        # the check-in answers the earliest open task (done / late), whatever its
         # outcome — a failed face or location verdict is judged on the check-in, not by missing the task.
         attach_checkin(checkin)
     return checkin
