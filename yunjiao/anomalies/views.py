@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils import timezone
 
-from yunjiao.anomalies import services
+from yunjiao.anomalies import links, services
 from yunjiao.anomalies.models import Anomaly, AnomalyState
 from yunjiao.anomalies.rules import KINDS
 from yunjiao.core.errors import ServiceError
@@ -52,6 +52,8 @@ class AnomalyDetailView(ScopedDetailView):
         ctx = super().get_context_data(**kwargs)
         ctx["escalations"] = [(code, label) for code, (label, _) in services.ESCALATIONS.items()]
         ctx["now"] = timezone.now()
+        ctx["links"] = links.links_for(self.object, self.request.user)
+        ctx["evidence_rows"] = links.evidence_rows(self.object.evidence)
         return ctx
 
     def post(self, request, *args, **kwargs):

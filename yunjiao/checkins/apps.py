@@ -22,6 +22,12 @@ class CheckinsConfig(AppConfig):
         from .tasks_services import cancel_when_not_supervised
 
         register_status_listener(cancel_when_not_supervised)  # 解除/终止/暂停: pending checks are cancelled
+        from yunjiao.anomalies.links import register_link
+
+        from .views_officer import checkin_links, task_links
+
+        register_link("checkins.Checkin", checkin_links)
+        register_link("checkins.CheckTask", task_links)
         from .views_officer import register_officer_pages
 
         register_officer_pages()

@@ -304,3 +304,17 @@ def register_officer_pages() -> None:
                 "url": reverse("checkins:pending")}
 
     register_widget(pending_reviews_widget)
+
+
+def checkin_links(anomaly, user) -> list[tuple[str, str]]:
+    """Anomaly page → the check-in it was raised for (all kept frames, scores, location verdict); the review page
+    itself checks scope and audits every image read."""
+    if not anomaly.related_id.isdigit() or not Checkin.objects.visible_to(user).filter(pk=anomaly.related_id).exists():
+        return []
+    return [("查看核查记录（画面、评分、定位）", reverse("checkins:review", args=[int(anomaly.related_id)]))]
+
+
+def task_links(anomaly, user) -> list[tuple[str, str]]:
+    if not Subject.objects.visible_to(user).filter(pk=anomaly.subject_id).exists():
+        return []
+    return [("查看该对象的核查任务", reverse("checkins:subject_tasks", args=[anomaly.subject_id]))]

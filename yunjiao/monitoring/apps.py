@@ -18,6 +18,11 @@ class MonitoringConfig(AppConfig):
         from yunjiao.workflows.services import register_status_listener
 
         register_status_listener(end_with_supervision)  # 解除/终止 closes an open 电子定位 case
+        from yunjiao.anomalies.links import register_link
+
+        from .views import trajectory_links
+
+        register_link(None, trajectory_links)  # anomaly page → trajectory around it
         register_widget(monitoring_widget)
         register_tab("trajectory", "定位轨迹", "monitoring:trajectory")
         register(MenuItem(label="定位地图", url_name="monitoring:live", icon="◎", order=38, group="风险管控",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.http import Http404, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
@@ -112,3 +113,19 @@ def monitoring_widget(request):
         return None
     n = Case.objects.visible_to(user).open().filter(process="monitoring", state__in=("active", "expiring")).count()
     return {"label": "电子定位使用中", "value": n, "url": reverse("workflows:list") + "?process=monitoring"}
+
+
+def trajectory_links(anomaly, user) -> list[tuple[str, str]]:
+    """Anomaly page → the subject's trajectory on the map for the days around it (only for users who may see
+    the subject's location data; the trajectory read itself is audited when opened)."""
+    if anomaly.kind not in TRAJECTORY_KINDS or not access.subjects_for(user).filter(pk=anomaly.subject_id).exists():
+        return []
+    first = timezone.localtime(anomaly.first_seen_at).date()
+    last = timezone.localtime(anomaly.last_seen_at or anomaly.first_seen_at).date()
+    url = reverse("monitoring:trajectory", args=[anomaly.subject_id])
+    return [("在地图上查看轨迹", f"{url}?start={first.isoformat()}&end={(last + timedelta(days=1)).isoformat()}")]
+
+
+# anomalies whose evidence is a position: 越界, 禁止区域, 定位失联, 人机分离, device alarms
+TRAJECTORY_KINDS = frozenset({"boundary_exit", "prohibited_zone", "lost_contact", "device_silent", "phone_separation",
+                              "device_tamper", "device_low_battery"})
