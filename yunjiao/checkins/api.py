@@ -4,7 +4,10 @@
 - `POST submit/`  → multipart: `nonce`, 10–20 `frames` (JPEG files), `capture_times` (JSON list of seconds),
                     `lat`, `lon`, `accuracy`, `coord_system` (wgs84 default / gcj02 / bd09; without a fix the
                     outcome is “缺少定位”; a fix is judged by the geofence engine: 在允许区域内 / 接近边界 /
-                    超出允许区域, the last one makes the outcome `outside_area` and opens a 越界 anomaly).
+                    超出允许区域, the last one makes the outcome `outside_area` and opens a 越界 anomaly;
+                    a county without boundary data gives 未做电子围栏判断).  The answer carries
+                    `location_status`, `location_label` (Chinese) and `location_reason` (what it means);
+                    `latitude`/`longitude` are stored and returned in WGS-84 whatever `coord_system` was sent.
 - `GET  /`        → own check-ins (officers: those of their branch), newest first.
 - `POST {id}/request-review/` → “仍然提交，交由工作人员审核” for the latest failed check-in.
 
@@ -75,6 +78,7 @@ class CheckinSerializer(serializers.ModelSerializer):
     outcome_label = serializers.CharField(source="get_outcome_display", read_only=True)
     face_outcome_label = serializers.CharField(source="get_face_outcome_display", read_only=True)
     location_label = serializers.CharField(source="get_location_status_display", read_only=True)
+    location_reason = serializers.CharField(read_only=True)
     actions = serializers.JSONField(source="challenge.actions", read_only=True)
     review_requested = serializers.SerializerMethodField()
 
@@ -82,7 +86,7 @@ class CheckinSerializer(serializers.ModelSerializer):
         model = Checkin
         fields = ["id", "subject", "submitted_at", "outcome", "outcome_label", "face_outcome",
                   "face_outcome_label", "reasons", "actions", "best_match", "matched_frames", "liveness_passed",
-                  "frame_count", "location_status", "location_label", "latitude", "longitude", "accuracy_m",
+                  "frame_count", "location_status", "location_label", "location_reason", "latitude", "longitude", "accuracy_m",
                   "review_requested"]
         read_only_fields = fields
 

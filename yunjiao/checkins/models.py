@@ -138,6 +138,16 @@ class LocationStatus(models.TextChoices):
     OUTSIDE = "outside", "超出允许区域"
 
 
+# What each location verdict means, shown with the verdict (phone result, officer review, API `location_reason`).
+LOCATION_EXPLANATIONS = {
+    LocationStatus.MISSING: "未获取到定位，请打开手机定位（GPS）后重新核查。",
+    LocationStatus.UNCHECKED: "执行地暂无行政区划边界数据，本次未作电子围栏判断（位置已记录）。",
+    LocationStatus.INSIDE: "核查时所在位置在允许活动区域内（执行地县区，外出期间含已批准的目的地）。",
+    LocationStatus.NEAR_BOUNDARY: "核查时所在位置接近允许活动区域边界（或定位精度范围跨越边界），按区域内处理，位置已记录。",
+    LocationStatus.OUTSIDE: "核查时所在位置超出允许活动区域（执行地县区及已批准外出的目的地）。",
+}
+
+
 class ReviewDecision(models.TextChoices):
     CONFIRMED = "confirmed", "确认本人"
     NOT_PERSON = "not_person", "非本人"
@@ -202,6 +212,10 @@ class Checkin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.submitted_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"
+
+    @property
+    def location_reason(self) -> str:
+        return LOCATION_EXPLANATIONS.get(self.location_status, "")
 
 
 # --- check tasks (核查任务): scheduled checks and spot checks -------------------------------------------

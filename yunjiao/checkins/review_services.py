@@ -31,7 +31,7 @@ from yunjiao.anomalies.models import OPEN_STATES, Anomaly, AnomalyState
 from yunjiao.audit import services as audit
 from yunjiao.audit.models import Action
 from yunjiao.checkins import services as checkin_services
-from yunjiao.checkins.models import Checkin, FaceEnrolment, Outcome, ReviewDecision
+from yunjiao.checkins.models import Checkin, FaceEnrolment, LocationStatus, Outcome, ReviewDecision
 from yunjiao.core import crypto
 from yunjiao.core.actors import SYSTEM
 from yunjiao.core.errors import Conflict, NotAllowed, ServiceError
@@ -189,16 +189,27 @@ def after_submit(checkin: Checkin, frames: list[bytes]) -> None:
 
 def raise_outcome_anomaly(checkin: Checkin):
     """Every non-pass outcome opens or updates an anomaly.  Repeated failures of one subject, kind and day
-    are grouped into the open row (its occurrences name each check-in), not multiplied."""
+    are grouped into the open row (its occurrences name each check-in), not multiplied.  A failed face check
+    from outside the allowed area also opens (or updates) the 越界 anomaly: the bound phone was outside
+    whoever was in front of it, and an officer confirming the face later must not make that disappear."""
     kind = OUTCOME_ANOMALY_KIND.get(checkin.outcome) or LOCATION_ANOMALY_KIND.get(checkin.outcome)
     if kind is None:
         return None
+    primary = _raise_checkin_anomaly(checkin, kind)
+    if checkin.location_status == LocationStatus.OUTSIDE and kind != LOCATION_ANOMALY_KIND[Outcome.OUTSIDE_AREA]:
+        _raise_checkin_anomaly(checkin, LOCATION_ANOMALY_KIND[Outcome.OUTSIDE_AREA],
+                               summary=f"信息化核查定位{checkin.get_location_status_display()}"
+                                       f"（人脸/活体：{checkin.get_face_outcome_display()}）")
+    return primary
+
+
+def _raise_checkin_anomaly(checkin: Checkin, kind: str, summary: str = ""):
     day = timezone.localtime(checkin.submitted_at).date()
     reasons = "；".join(checkin.reasons)[:150]
     return anomalies.raise_anomaly(
         checkin.subject,
         kind=kind,
-        summary=f"信息化核查{checkin.get_outcome_display()}" + (f"：{reasons}" if reasons else ""),
+        summary=summary or f"信息化核查{checkin.get_outcome_display()}" + (f"：{reasons}" if reasons else ""),
         evidence={"checkin_id": checkin.pk, "outcome": checkin.outcome, "best_match": checkin.best_match,
                   "location_status": checkin.location_status, "lat": checkin.latitude, "lon": checkin.longitude,
                   "accuracy_m": checkin.accuracy_m},

@@ -93,6 +93,46 @@ def plan_day(policy: CheckPolicy, day: date, *, secret: str, subject_key: Hashab
     return windows
 
 
+# 外出核查 around an approved leave: three planned checks (slot numbers above any scheduled slot of a day, so
+# the (subject, day, seq) constraint keeps each of them once).
+LEAVE_DEPARTURE, LEAVE_ARRIVAL, LEAVE_RETURN = 901, 902, 903
+LEAVE_CHECK_LABELS = {LEAVE_DEPARTURE: "出发核查", LEAVE_ARRIVAL: "到达核查", LEAVE_RETURN: "返回核查"}
+
+
+@dataclass(frozen=True)
+class LeaveCheck:
+    seq: int
+    label: str
+    day: date
+    window: Window
+
+
+def plan_leave(policy: CheckPolicy, start: date, end: date, *, secret: str, leave_key: Hashable,
+               tz: tzinfo) -> list[LeaveCheck]:
+    """The 出发/到达/返回 checks of a leave from `start` to `end` (inclusive), in waking hours.
+
+    Waking hours are cut in thirds: 出发核查 in the first third of the first day (before or while leaving);
+    到达核查 in the middle third of the second day (already at the destination; the first day for a one-day
+    leave), judged against the destination; 返回核查 in the first third of the day after the approved end,
+    judged at home — the leave window (home plus destination) is over, so a subject still away is outside.
+    Times are random within the third (seeded by the server secret and the leave, so re-planning gives the
+    same times) and each window lasts the response time."""
+    first = datetime.combine(start, policy.waking_start, tzinfo=tz)
+    span = int((datetime.combine(start, policy.waking_end, tzinfo=tz) - first).total_seconds() // 60)
+    span -= policy.response_minutes  # the last window must close before waking hours end
+    third = max(span // 3, 1)
+    arrival_day = start + timedelta(days=1) if end > start else start
+    slots = ((LEAVE_DEPARTURE, start, 0), (LEAVE_ARRIVAL, arrival_day, 1), (LEAVE_RETURN, end + timedelta(days=1), 0))
+    checks = []
+    for seq, day, part in slots:
+        rng = _rng(secret, "leave", leave_key, seq, day.isoformat())
+        opens = datetime.combine(day, policy.waking_start, tzinfo=tz) + timedelta(
+            minutes=part * third + rng.randint(0, third - 1))
+        checks.append(LeaveCheck(seq, LEAVE_CHECK_LABELS[seq], day,
+                                 Window(opens, opens + timedelta(minutes=policy.response_minutes))))
+    return checks
+
+
 def is_quiet_hour(at: datetime, policy: CheckPolicy) -> bool:
     t = at.timetz().replace(tzinfo=None)
     return not (policy.waking_start <= t < policy.waking_end)

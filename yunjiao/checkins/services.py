@@ -24,6 +24,7 @@ from yunjiao.checkins.face.burst import BurstRejected, verify_burst
 from yunjiao.checkins.face.config import get_config
 from yunjiao.checkins.face.recognition import check_enrolment_photo, cosine
 from yunjiao.checkins.models import (
+    LOCATION_EXPLANATIONS,
     Checkin,
     CheckinChallenge,
     FaceEnrolment,
@@ -35,6 +36,7 @@ from yunjiao.checkins.tasks_services import attach_checkin
 from yunjiao.core import crypto
 from yunjiao.core.actors import SYSTEM
 from yunjiao.core.errors import Conflict, NotAllowed, ServiceError
+from yunjiao.geo import coords
 from yunjiao.geo import services as geo_services
 from yunjiao.subjects.models import Subject
 
@@ -226,11 +228,19 @@ def _location(location) -> tuple[float | None, float | None, float | None, str]:
     return lat, lon, acc, system
 
 
-LOCATION_REASONS = {
-    LocationStatus.MISSING: "未获取到定位，请打开手机定位（GPS）后重新核查。",
-    LocationStatus.UNCHECKED: "执行地暂无行政区划边界数据，本次未作电子围栏判断（位置已记录）。",
-    LocationStatus.OUTSIDE: "核查时所在位置超出允许活动区域（执行地县区及已批准外出的目的地）。",
-}
+# The verdicts that add their explanation to the check-in's reasons (inside / near the border pass silently;
+# their explanation is still shown with the verdict).
+LOCATION_REASONS = {status: LOCATION_EXPLANATIONS[status] for status in
+                    (LocationStatus.MISSING, LocationStatus.UNCHECKED, LocationStatus.OUTSIDE)}
+
+
+def to_wgs84(lat, lon, system) -> tuple[float | None, float | None]:
+    """The fix in WGS-84 (what the check-in stores, whatever the phone sent: browsers give WGS-84, a native
+    app with a Chinese map SDK may send gcj02/bd09)."""
+    if lat is None or system in ("", "wgs84"):
+        return lat, lon
+    wlon, wlat = coords.to_wgs84(lon, lat, system)
+    return float(wlat), float(wlon)
 
 
 def location_status_for(subject, at, lat, lon, acc, system) -> str:
@@ -278,7 +288,8 @@ def submit_checkin(
     except BurstRejected as exc:
         raise ServiceError(exc.reason, code=exc.code)
     lat, lon, acc, system = _location(location)
-    location_status = location_status_for(subject, received_at, lat, lon, acc, system)
+    lat, lon = to_wgs84(lat, lon, system)  # stored and judged in WGS-84
+    location_status = location_status_for(subject, received_at, lat, lon, acc, "wgs84")
     outcome = result.outcome
     reasons = list(result.reasons)
     if location_status in LOCATION_REASONS:
@@ -329,7 +340,8 @@ def submit_checkin(
             checkin,
             subject=subject,
             summary=f"提交信息化核查：{checkin.get_outcome_display()}",
-            data={"outcome": outcome, "best_match": result.best_match, "reasons": reasons},
+            data={"outcome": outcome, "best_match": result.best_match, "reasons": reasons,
+                  "location_status": location_status, "coord_system": system or None},
         )
         # the check-in answers the earliest open task (done / late), whatever its
         # outcome — a failed face or location verdict is judged on the check-in, not by missing the task.

@@ -20,11 +20,11 @@ from __future__ import annotations
 import random
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -267,6 +267,124 @@ def plan_day(day: date, *, actor=SYSTEM, subjects=None, now: datetime | None = N
     return result
 
 
+# --- 外出核查 around an approved leave (出发 / 到达 / 返回) -------------------------------------------------
+
+
+def leave_batch(leave) -> str:
+    return f"leave-{leave.pk}"
+
+
+@dataclass
+class LeavePlanResult:
+    created: list = field(default_factory=list)
+    moved: list = field(default_factory=list)
+    kept: int = 0
+    skipped: list = field(default_factory=list)  # (label, why)
+
+
+@transaction.atomic
+def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> LeavePlanResult:
+    """Plan (or re-plan) the 外出核查 of an approved leave: 出发核查 on the first day, 到达核查 at the
+    destination, 返回核查 the day after the approved end, at home (checkins.schedule.plan_leave).  Called by the leave process when
+    a leave or its extension is approved (inside that transaction), with the approver as actor.
+
+    Idempotent: a check already planned for the leave is kept; an extension moves the pending 返回核查 to
+    the day after the new end.  A window that has already passed is not sprung on the subject afterwards, except
+    that a check of today opens at once when waking hours still allow it (an urgent leave approved in the
+    morning still gets its 出发核查).  Subjects who cannot answer (信息化核查 off, no face enrolment, not in
+    correction) get no tasks, as for scheduled checks."""
+    from yunjiao.checkins.models import FaceEnrolment
+
+    now = now or timezone.now()
+    result = LeavePlanResult()
+    subject = leave.subject
+    if leave.approved_start is None or leave.approved_end is None:
+        return result
+    if subject.status not in PLANNED_STATUSES or not subject.info_check_enabled \
+            or not FaceEnrolment.objects.filter(subject=subject, is_active=True).exists():
+        result.skipped = [(label, "对象未开启信息化核查或未登记人脸") for label in schedule.LEAVE_CHECK_LABELS.values()]
+        return result
+    tz = timezone.get_current_timezone()
+    policy = subject_policy(subject)
+    batch = leave_batch(leave)
+    existing = {t.seq: t for t in CheckTask.objects.select_for_update().filter(
+        subject=subject, batch_id=batch, kind=CheckTaskKind.LEAVE).exclude(status=CheckTaskStatus.CANCELLED)}
+    today = timezone.localdate(now)
+    for check in schedule.plan_leave(policy, leave.approved_start, leave.approved_end, secret=plan_secret(),
+                                     leave_key=leave.pk, tz=tz):
+        opens, due = check.window.opens_at, check.window.due_at
+        if opens <= now:
+            latest = datetime.combine(check.day, policy.waking_end, tzinfo=tz) - timedelta(
+                minutes=policy.response_minutes)
+            if check.day != today or now >= latest:
+                if check.seq not in existing:
+                    result.skipped.append((check.label, "核查时段已过"))
+                else:
+                    result.kept += 1
+                continue
+            opens, due = now, now + timedelta(minutes=policy.response_minutes)
+        task = existing.get(check.seq)
+        if task is not None:
+            if task.plan_date == check.day or task.status != CheckTaskStatus.PENDING:
+                result.kept += 1
+                continue
+            before = {"plan_date": task.plan_date.isoformat(), "window_start": task.window_start.isoformat()}
+            task.plan_date, task.window_start, task.deadline = check.day, opens, due
+            task.notified_at = task.alerted_at = None
+            try:
+                with transaction.atomic():
+                    task.save(update_fields=["plan_date", "window_start", "deadline", "notified_at",
+                                             "alerted_at"])
+            except IntegrityError:  # the new day's slot is taken: keep the old check rather than fail approval
+                result.skipped.append((check.label, "当日该核查已安排"))
+                continue
+            audit.record(actor, Action.UPDATE, task, subject=subject,
+                         summary=f"外出延期，{check.label}改至{check.day:%Y-%m-%d}",
+                         before=before, after={"plan_date": check.day.isoformat(), "leave": leave.pk})
+            result.moved.append(task)
+            continue
+        try:
+            with transaction.atomic():
+                task = CheckTask.objects.create(
+                    subject=subject, kind=CheckTaskKind.LEAVE, plan_date=check.day, seq=check.seq,
+                    org_path=subject.org_path, supervision_level=subject.supervision_level,
+                    window_start=opens, deadline=due, batch_id=batch, created_at=now,
+                    reason=f"{check.label}（外出至{leave.destination_names[:60]}，"
+                           f"{leave.approved_start:%m-%d}至{leave.approved_end:%m-%d}）")
+        except IntegrityError:  # the slot of that day is taken (another leave's check): keep that one
+            result.skipped.append((check.label, "当日该核查已安排"))
+            continue
+        result.created.append(task)
+    if result.created:
+        # The times stay out of the summary: the subject must not learn a window before it opens.
+        audit.record(actor, Action.CREATE, leave, subject=subject,
+                     summary=f"安排外出核查：{'、'.join(t.reason.split('（')[0] for t in result.created)}",
+                     data={"leave": leave.pk, "tasks": [t.pk for t in result.created],
+                           "skipped": result.skipped})
+    return result
+
+
+@transaction.atomic
+def drop_leave_checks(leave, *, actor, reason: str, only_future: bool = False,
+                      now: datetime | None = None) -> int:
+    """Cancel the pending 外出核查 of a leave (rejected, withdrawn, or 销假 already done in person: a check
+    about a trip that is over or never happened would only produce false misses).  `only_future` keeps
+    the windows already open.  Audited; returns the number cancelled."""
+    now = now or timezone.now()
+    qs = CheckTask.objects.select_for_update().filter(subject_id=leave.subject_id, batch_id=leave_batch(leave),
+                                                      kind=CheckTaskKind.LEAVE, status=CheckTaskStatus.PENDING)
+    if only_future:
+        qs = qs.filter(window_start__gt=now)
+    tasks = list(qs)
+    if not tasks:
+        return 0
+    CheckTask.objects.filter(pk__in=[t.pk for t in tasks]).update(status=CheckTaskStatus.CANCELLED)
+    audit.record(actor, Action.UPDATE, leave, subject=leave.subject,
+                 summary=f"取消外出核查 {len(tasks)} 条：{reason[:100]}",
+                 data={"leave": leave.pk, "tasks": [t.pk for t in tasks]})
+    return len(tasks)
+
+
 # --- telling the subject a window opened ------------------------------------------------------------------
 
 
@@ -399,75 +517,6 @@ def cancel_task(task: CheckTask, *, actor, reason: str) -> CheckTask:
         locked.save(update_fields=["status"])
         audit.record(actor, Action.UPDATE, locked, subject=locked.subject, summary=f"取消核查任务：{reason[:100]}")
     return locked
-
-
-# --- leave checks (外出核查: arrival at the destination, back at home) ----------------------------------------
-
-LEAVE_CHECK_HOURS = (time(12, 0), time(20, 0))  # inside waking hours on a travel day: time to arrive first
-
-
-def _leave_check_plan(leave) -> dict[str, tuple[date, str]]:
-    ref = f"外出-{leave.case_id}"
-    return {
-        f"leave-{leave.pk}-arrival": (leave.approved_start, f"外出核查：到达目的地后签到（{ref}）"),
-        f"leave-{leave.pk}-return": (leave.approved_end + timedelta(days=1), f"外出核查：返回执行地后签到（{ref}）"),
-    }
-
-
-def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> list[CheckTask]:
-    """Approved leave (or its extension): a 到达核查 on the first day of the window — judged against the
-    destination, since the geofence widens to it — and a 返回核查 on the day after the approved end, judged
-    against the execution county.  Idempotent per leave and purpose (batch_id); an extension moves the pending
-    return check.  Skipped for subjects without a face enrolment (they cannot check in) and for days already
-    past the check's window; subjects are told when the window opens (notify_opened_tasks), not in advance."""
-    now = now or timezone.now()
-    if leave.approved_start is None or leave.approved_end is None or leave.returned_at is not None:
-        return []
-    if not leave.subject.face_enrolments.filter(is_active=True).exists():
-        return []
-    tz = timezone.get_current_timezone()
-    plan = _leave_check_plan(leave)
-    current = {t.batch_id: t for t in CheckTask.objects.select_for_update().filter(
-        subject_id=leave.subject_id, kind=CheckTaskKind.LEAVE, batch_id__in=list(plan))}
-    created = []
-    for key, (day, reason) in plan.items():
-        opens = datetime.combine(day, LEAVE_CHECK_HOURS[0], tzinfo=tz)
-        due = datetime.combine(day, LEAVE_CHECK_HOURS[1], tzinfo=tz)
-        task = current.get(key)
-        if task is not None and task.plan_date == day:
-            continue
-        if task is not None:  # the window moved (extension): the old pending check goes
-            if task.status != CheckTaskStatus.PENDING:
-                continue
-            task.batch_id = ""
-            task.status = CheckTaskStatus.CANCELLED
-            task.save(update_fields=["batch_id", "status"])
-            audit.record(actor, Action.UPDATE, task, subject=leave.subject,
-                         summary=f"外出期限变更，取消原{task.plan_date:%m月%d日}的外出核查")
-        if opens <= now:
-            continue
-        task = CheckTask.objects.create(subject=leave.subject, kind=CheckTaskKind.LEAVE, plan_date=day, seq=0,
-                                        org_path=leave.subject.org_path,
-                                        supervision_level=leave.subject.supervision_level,
-                                        window_start=opens, deadline=due, reason=reason, batch_id=key,
-                                        created_at=now)
-        audit.record(actor, Action.CREATE, task, subject=leave.subject,
-                     summary=f"安排{day:%m月%d日}外出核查：{reason}")
-        created.append(task)
-    return created
-
-
-def cancel_leave_checks(leave, *, actor, now: datetime | None = None) -> int:
-    """销假 (or the leave ends otherwise): pending leave checks still in the future are not needed any more."""
-    now = now or timezone.now()
-    tasks = list(CheckTask.objects.select_for_update().filter(
-        subject_id=leave.subject_id, kind=CheckTaskKind.LEAVE, status=CheckTaskStatus.PENDING,
-        batch_id__in=list(_leave_check_plan(leave)), window_start__gt=now))
-    for task in tasks:
-        task.status = CheckTaskStatus.CANCELLED
-        task.save(update_fields=["status"])
-        audit.record(actor, Action.UPDATE, task, subject=leave.subject, summary="已销假，取消未到期的外出核查")
-    return len(tasks)
 
 
 def cancel_when_not_supervised(subject, old: str, new: str, actor) -> int:

@@ -115,10 +115,9 @@ def approve(case, data, actor):
     data["approved_end"] = leave.approved_end
     data["procuratorate_copy"] = required.procuratorate_copy
     from yunjiao.checkins.tasks_services import plan_leave_checks
-
-    plan_leave_checks(leave, actor=actor)  # 到达核查 / 返回核查 (an extension moves the return check)
     from yunjiao.leave.services import notify_subject
 
+    plan_leave_checks(leave, actor=actor)  # 出发/到达/返回核查; an extension moves the 返回核查
     notify_subject(leave.subject, title="外出申请已批准",
                    body=f"准予外出至{leave.destination_names}，{leave.approved_start}至{leave.approved_end}，"
                         "请按时返回并到司法所销假", link=f"/leave/m/{leave.pk}/")
@@ -170,11 +169,20 @@ def register_return(case, data, actor):
     leave.pending_end = None
     leave.save(update_fields=["returned_at", "return_late_days", "pending_end"])
     data["late_days"] = leave.return_late_days
-    from yunjiao.checkins.tasks_services import cancel_leave_checks
-
-    cancel_leave_checks(leave, actor=actor)
     close_automatically(leave.subject, kind="leave_overdue", episode=f"leave-{leave.pk}",
                         reason=f"已于{returned.isoformat()}销假")
+    from yunjiao.checkins.tasks_services import drop_leave_checks
+
+    drop_leave_checks(leave, actor=actor, reason=f"已于{returned.isoformat()}销假")
+
+
+def drop_checks(case, data, actor):
+    """Rejected or withdrawn: no 外出核查 may stay pending for a leave that will not happen."""
+    from yunjiao.checkins.tasks_services import drop_leave_checks
+
+    leave = _leave(case)
+    if leave is not None:
+        drop_leave_checks(leave, actor=actor, reason="外出申请未获批准或已撤回")
 
 
 def refer_for_sanction(case, data, actor):

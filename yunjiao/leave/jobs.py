@@ -30,3 +30,8 @@ def scan_transfer_reports():
 @db_periodic_task(crontab(minute="20", hour="0"))
 def expire_permits():
     return services.expire_permits(actor=SYSTEM)
+
+
+@db_periodic_task(crontab(minute="25", hour="0,6"))
+def plan_leave_checks():
+    return services.plan_open_leave_checks(actor=SYSTEM)

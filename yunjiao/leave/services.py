@@ -579,6 +579,22 @@ def scan_transfer_reports(*, actor=SYSTEM, today: date | None = None) -> int:
     return count
 
 
+def plan_open_leave_checks(*, actor=SYSTEM, today: date | None = None) -> int:
+    """Catch-up for the 外出核查 of approved leaves not yet over (approved before the planning existed, or
+    a subject enrolled after the approval): idempotent, so it only adds what is missing.  Returns the
+    number of tasks created."""
+    from yunjiao.checkins.tasks_services import plan_leave_checks
+
+    today = today or timezone.localdate()
+    created = 0
+    leaves = (Leave.objects.filter(approved_start__isnull=False, approved_end__gte=today - timedelta(days=1),
+                                   returned_at__isnull=True,
+                                   case__state="approved").select_related("subject").order_by("pk"))
+    for leave in leaves:
+        created += len(plan_leave_checks(leave, actor=actor).created)
+    return created
+
+
 def geofence_windows(subject, start: datetime, end: datetime):
     """Window provider for the geofence engine (geo.services.register_window_provider): approved leave and
     registered trips overlapping [start, end), as geo Windows whose destinations are boundary keys."""

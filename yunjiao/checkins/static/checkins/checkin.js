@@ -103,6 +103,7 @@
     if (fix && fix.lat !== undefined) {
       form.append("lat", String(fix.lat)); form.append("lon", String(fix.lon));
       form.append("accuracy", String(fix.accuracy));
+      form.append("coord_system", "wgs84");  // the browser's Geolocation API reports WGS-84
     }
     return form;
   }
@@ -141,7 +142,8 @@
       : (data.reasons || []);
     list.forEach(function (text) { var li = document.createElement("li"); li.textContent = text; reasons.appendChild(li); });
     $("ck-location").textContent = data.location_label ? "定位：" + data.location_label +
-      (data.accuracy_m ? "（精度约 " + Math.round(data.accuracy_m) + " 米）" : "") : "";
+      (data.accuracy_m ? "（精度约 " + Math.round(data.accuracy_m) + " 米）" : "") +
+      (data.location_reason && data.outcome === "pass" ? "。" + data.location_reason : "") : "";
     var retry = $("ck-retry");
     retry.hidden = !data.can_retry;
     retry.textContent = "重新核查（今天还可重试 " + (data.attempts_left || 0) + " 次）";
