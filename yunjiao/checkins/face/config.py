@@ -24,7 +24,7 @@ class FaceConfig:
     # YuNet: confidence to count a face; a face narrower than this share of the main face is ignored.
     detect_score: float = 0.8
     other_face_min_ratio: float = 0.33
-    burst_detect_max_side: int = 192
+    burst_detect_max_side: int = 160
     # Enrolment photo quality.
     enrol_min_face_px: int = 80
     enrol_blur_min_variance: float = 15.0
