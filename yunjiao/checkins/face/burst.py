@@ -302,7 +302,10 @@ def verify_burst(
     chosen = _pick_embed_frames(
         len(images), yaws, base_yaw, max(cfg.embed_frames, cfg.min_match_frames), cfg.embed_max_turn
     )
-    embeddings = {i: embed(images[i], refine_detection(images[i], main_faces[i])) for i in chosen}
+    embeddings = {
+        i: embed(images[i], refine_detection(images[i], main_faces[i], side=cfg.burst_align_max_side))
+        for i in chosen
+    }
     ref = chosen[0]
     for i in chosen:
         scores[i].match_score = best_match(embeddings[i], templates)
