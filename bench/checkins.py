@@ -3,9 +3,9 @@
     .venv/bin/python bench/checkins.py [--runs 60] [--workers 2] [--seconds 30] [--no-geofence]
                                        [--database-url postgres://postgres@127.0.0.1:5432/postgres]
 
-Per check: JPEG decode ×15, YuNet detection ×15 (at 256 px), MediaPipe face mesh ×15 (tracking, reset per
-burst), liveness, SFace embedding of the 2 frames picked for matching (``--embed-frames N`` to change),
-cosine compare.  Frames: the real clip (frames 84–112, every 2nd, a head
+Per check: JPEG decode ×15, YuNet detection ×15 (at 160 px, counts the faces), MediaPipe face mesh ×15
+(tracking, reset per burst), liveness, for the 2 frames picked for matching (``--embed-frames N`` to change)
+a YuNet re-detection on a crop around the face (alignment points) and an SFace embedding, cosine compare.  Frames: the real clip (frames 84–112, every 2nd, a head
 turn), padded to 640x480 and JPEG q80 like the phone page sends them.
 
 Geofence: each check also takes the location verdict exactly as ``submit_checkin`` does

@@ -24,7 +24,11 @@ class FaceConfig:
     # YuNet: confidence to count a face; a face narrower than this share of the main face is ignored.
     detect_score: float = 0.8
     other_face_min_ratio: float = 0.33
-    burst_detect_max_side: int = 192
+    # Faces are counted on every frame with YuNet at this size (longest side, px); the frames picked for SFace
+    # are re-detected on a crop twice the face size at up to burst_align_max_side px for the alignment points
+    # (whole-frame points at 160 px align too coarsely; docs/benchmarks.md "bench/checkins.py").
+    burst_detect_max_side: int = 160
+    burst_align_max_side: int = 224
     # Enrolment photo quality.
     enrol_min_face_px: int = 80
     enrol_blur_min_variance: float = 15.0

@@ -10,7 +10,7 @@
 Every model is a lazy, process-wide singleton.  OpenCV's ``FaceDetectorYN`` keeps the input size as
 state and MediaPipe graphs are not re-entrant, so each wrapper serialises calls with its own lock: one
 instance per process, safe to call from several threads (a worker process handles one check at a time,
-scale with processes, not threads).
+scale with processes, not threads).  Loading the first model sets OpenCV to one thread for the process.
 """
 
 from __future__ import annotations
@@ -210,6 +210,10 @@ def _get(key: str, factory):
         with _singleton_lock:
             obj = _singletons.get(key)
             if obj is None:
+                # One OpenCV thread per process: a worker verifies one check at a time and the server scales
+                # with worker processes; OpenCV's default (one thread per core in every worker) only adds
+                # contention and thread overhead (docs/benchmarks.md, bench/checkins.py).
+                cv2.setNumThreads(1)
                 obj = factory()
                 _singletons[key] = obj
     return obj

@@ -100,6 +100,35 @@ def detect_faces(image: np.ndarray, *, max_side: int | None = None) -> list[Dete
     return faces
 
 
+def refine_detection(image: np.ndarray, detection: Detection, *, side: int = 224) -> Detection:
+    """Re-run YuNet on a crop around ``detection`` (twice the face size, scaled to ``side`` px) so the five
+    alignment points SFace needs come from a face about half the detector input wide, not from the coarse
+    whole-frame pass used to count faces.  ≈3.5 ms instead of a whole-frame detection at high resolution.
+    Returns the original detection if the crop yields no face."""
+    x, y, w, h = detection.box
+    H, W = image.shape[:2]
+    cx, cy, r = x + w / 2, y + h / 2, max(w, h)
+    x0, y0 = max(0, int(cx - r)), max(0, int(cy - r))
+    x1, y1 = min(W, int(cx + r) + 1), min(H, int(cy + r) + 1)
+    if x1 - x0 < 16 or y1 - y0 < 16:
+        return detection
+    faces = detect_faces(image[y0:y1, x0:x1], max_side=side)
+    if not faces:
+        return detection
+    best = min(
+        faces, key=lambda f: math.hypot(f.box[0] + f.box[2] / 2 + x0 - cx, f.box[1] + f.box[3] / 2 + y0 - cy)
+    )
+    row = best.row.copy()
+    row[[0, 4, 6, 8, 10, 12]] += x0  # box x and the five points' x (row: x, y, w, h, 5×(x, y), score)
+    row[[1, 5, 7, 9, 11, 13]] += y0
+    return Detection(
+        box=tuple(float(v) for v in row[:4]),
+        landmarks=row[4:14].reshape(5, 2).copy(),
+        score=best.score,
+        row=row,
+    )
+
+
 def counted_faces(faces: list[Detection], cfg: FaceConfig) -> list[Detection]:
     """Faces that count for "exactly one face": confident, and not a tiny face far in the background."""
     confident = [f for f in faces if f.score >= cfg.detect_score]

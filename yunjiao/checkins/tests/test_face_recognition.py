@@ -124,3 +124,28 @@ def test_enrolment_refuses_a_truncated_jpeg():
     # OpenCV alone decodes a truncated JPEG "successfully" (grey lower part); the end marker check refuses it
     check = rec.check_enrolment_photo(data[: len(data) // 2])
     assert check.codes == ["corrupt_image"] and "不完整" in check.reasons[0]
+
+
+def test_burst_alignment_redetection_matches_full_resolution_detection(templates):
+    """verify_burst counts faces at 160 px and re-detects the embedded frames on a crop around the face: the
+    re-detected five points (all SFace's alignment uses) land near the full-resolution detection's, and frame-vs-template scores
+    keep same-person pairs above the accept threshold and other people below it."""
+    cfg = get_config()
+    same, different = [], []
+    for p in sorted(itertools.chain.from_iterable(labelled_photos().values())):
+        image = cv2.imdecode(np.frombuffer(read(p), np.uint8), cv2.IMREAD_COLOR)
+        h, w = image.shape[:2]
+        s = min(1.0, 640 / max(h, w))  # a phone frame
+        frame = cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+        coarse = rec.detect_faces(frame, max_side=cfg.burst_detect_max_side)[0]
+        fine = rec.refine_detection(frame, coarse, side=cfg.burst_align_max_side)
+        full = rec.detect_faces(frame)[0]
+        # same face, points mapped back to frame coordinates (YuNet's points move a few % with the input size)
+        assert np.abs(fine.landmarks - full.landmarks).max() < 0.15 * full.box[2], p.name
+        vec = rec.embed(frame, fine)
+        person = templates[p.name][0]
+        for other, (other_person, template) in templates.items():
+            if other != p.name:
+                (same if other_person == person else different).append(rec.cosine(vec, template))
+    assert min(same) >= cfg.accept_threshold
+    assert max(different) < cfg.accept_threshold
