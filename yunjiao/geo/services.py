@@ -530,9 +530,7 @@ def _ingest_batch(by_subject: dict, now, res: IngestResult, catalog, cfg):
                                           ignore_conflicts=True)
         states = {st.subject_id: st for st in
                   GeofenceState.objects.select_for_update().filter(subject_id__in=subject_ids).order_by("subject_id")}
-        existing = set(LocationFix.objects.filter(
-            device__in={r[0].pk for r in all_rows}, time__in=list({r[1] for r in all_rows}))
-            .values_list("device_id", "time"))
+        existing = _existing_fixes([(r[0].pk, r[1]) for r in all_rows])
         zones = _zones_by_subject(subject_ids)
         margin = timedelta(minutes=max(cfg.window_grace_before_minutes, cfg.window_grace_after_minutes) + 1)
         times = [r[1] for r in all_rows]
@@ -551,6 +549,44 @@ def _ingest_batch(by_subject: dict, now, res: IngestResult, catalog, cfg):
             changed.append(state_row)
         _insert_fixes(new_fixes)
         _save_states(changed)
+
+
+def _pg_array(values) -> str:
+    """A PostgreSQL array literal of ints, floats, datetimes or plain strings, sent as ONE text parameter and
+    cast server-side (``%s::float8[]``): psycopg adapts a Python list element by element (≈ 1 µs each, the
+    largest client cost of a 1,000-fix batch), a joined string costs a fraction of that."""
+    out = []
+    seen: dict = {}  # the same time (received_at, a batch's minute) is formatted once
+    for v in values:
+        if v is None:
+            out.append("NULL")
+        elif type(v) is float or type(v) is int:
+            out.append(repr(v))
+        elif isinstance(v, datetime):
+            text = seen.get(v)
+            if text is None:
+                text = seen[v] = '"' + v.isoformat() + '"'
+            out.append(text)
+        else:
+            out.append('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(out) + "}"
+
+
+def _existing_fixes(keys: list[tuple[int, datetime]]) -> set:
+    """(device pk, time) pairs of the batch already stored.  PostgreSQL: one join against unnest(arrays),
+    bounded by the batch's time range so only the partitions/BRIN ranges of the batch are read."""
+    if not keys:
+        return set()
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(LocationFix._meta.db_table)
+        times = [k[1] for k in keys]
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT f.device_id, f.time FROM {table} f JOIN unnest(%s::bigint[], %s::timestamptz[]) "
+                        f"AS k(d, t) ON f.device_id = k.d AND f.time = k.t WHERE f.time BETWEEN %s AND %s",
+                        [_pg_array([k[0] for k in keys]), _pg_array(times), min(times), max(times)])
+            return {(d, t) for d, t in cur.fetchall()}
+    return set(LocationFix.objects.filter(device__in={k[0] for k in keys}, time__in=list({k[1] for k in keys}))
+               .values_list("device_id", "time"))
 
 
 FIX_COLUMNS = ("device_id", "subject_id", "time", "lon", "lat", "accuracy", "source", "system", "received_at",
@@ -572,7 +608,7 @@ def _insert_fixes(rows: list[tuple]) -> None:
         arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
         with connection.cursor() as cur:
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM unnest({arrays}) "
-                        f"ON CONFLICT (device_id, time) DO NOTHING", [list(c) for c in zip(*rows, strict=True)])
+                        f"ON CONFLICT (device_id, time) DO NOTHING", [_pg_array(c) for c in zip(*rows, strict=True)])
         return
     LocationFix.objects.bulk_create([LocationFix(**dict(zip(FIX_COLUMNS, r, strict=True))) for r in rows],
                                     ignore_conflicts=True, batch_size=2000)
@@ -589,8 +625,8 @@ def _save_states(rows: list[GeofenceState]) -> None:
             cur.execute(f"UPDATE {table} AS g SET state = v.state::jsonb, last_fix_at = v.last_fix_at, "
                         f"updated_at = v.updated_at FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], "
                         f"%s::timestamptz[]) AS v(id, state, last_fix_at, updated_at) WHERE g.id = v.id",
-                        [[r.pk for r in rows], [json.dumps(r.state) for r in rows], [r.last_fix_at for r in rows],
-                         [r.updated_at for r in rows]])
+                        [_pg_array([r.pk for r in rows]), _pg_array([json.dumps(r.state) for r in rows]),
+                         _pg_array([r.last_fix_at for r in rows]), _pg_array([r.updated_at for r in rows])])
         return
     GeofenceState.objects.bulk_update(rows, ["state", "last_fix_at", "updated_at"])
 
