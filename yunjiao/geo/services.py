@@ -507,9 +507,26 @@ def ingest_fixes(fixes, *, device_token=None, actor=None, received_at: datetime 
         seen.add((dev, p[2]))
         by_subject[device.subject_id].append((device, *p[2:]))
     res.rejected.sort(key=lambda r: r["index"])
+    _to_wgs84_rows(by_subject)
     if by_subject:
         _ingest_batch(by_subject, now, res, current_catalog(), geofence_settings())
     return res
+
+
+def _to_wgs84_rows(by_subject: dict) -> None:
+    """Convert the GCJ-02 / BD-09 positions of the whole batch to WGS-84 in place, one vectorised (exact,
+    iterative) inverse per coordinate system for the batch instead of one per subject; rows keep their
+    declared system, which is stored with the fix."""
+    for system in (coords.GCJ02, coords.BD09):
+        picked = [(sid, k) for sid, rows in by_subject.items() for k, r in enumerate(rows) if r[5] == system]
+        if not picked:
+            continue
+        lon = np.array([by_subject[sid][k][2] for sid, k in picked], dtype=np.float64)
+        lat = np.array([by_subject[sid][k][3] for sid, k in picked], dtype=np.float64)
+        wlon, wlat = coords.to_wgs84(lon, lat, system)
+        for (sid, k), x, y in zip(picked, wlon.tolist(), wlat.tolist(), strict=True):
+            r = by_subject[sid][k]
+            by_subject[sid][k] = (r[0], r[1], x, y, *r[4:])
 
 
 def _zones_by_subject(subject_ids) -> dict:
@@ -638,10 +655,7 @@ def _evaluate_subject(fresh, state_row, zones, windows, now, res: IngestResult, 
     lon = np.array([r[2] for r in fresh], dtype=np.float64)
     lat = np.array([r[3] for r in fresh], dtype=np.float64)
     acc = np.array([r[4] for r in fresh], dtype=np.float64)
-    systems = np.array([r[5] for r in fresh])
-    for system in set(systems.tolist()) - {coords.WGS84}:
-        m = systems == system
-        lon[m], lat[m] = coords.to_wgs84(lon[m], lat[m], system)
+    # positions are already WGS-84 (_to_wgs84_rows converted the batch)
     ctx = engine.SubjectContext(str(subject.pk), home_keys_for(subject), windows, zones, True)
     trk = engine.SubjectTracker(catalog, ctx, cfg)
     engine.load_state(trk, state_row.state)
