@@ -74,6 +74,23 @@ _AREA_CACHE: dict = {}
 _AREA_CACHE_MAX = 256
 
 
+_PROJECTIONS: dict = {}
+
+
+def _home_projection(catalog: AreaCatalog, home: tuple) -> LocalProjection:
+    """The local plane of a home area, cached per (catalogue, home keys): the union of the county polygons
+    was the largest fixed cost of building a tracker, once per subject per batch."""
+    key = (id(catalog), tuple(home))
+    hit = _PROJECTIONS.get(key)
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    if len(_PROJECTIONS) > _AREA_CACHE_MAX:
+        _PROJECTIONS.clear()
+    proj = LocalProjection.centred_on(shapely.union_all([catalog.geometries[k] for k in home]))
+    _PROJECTIONS[key] = (catalog, proj)
+    return proj
+
+
 class SubjectTracker:
     def __init__(self, catalog: AreaCatalog, ctx: SubjectContext, settings: GeofenceSettings = DEFAULT_SETTINGS,
                  area_cache: dict | None = None):
@@ -83,7 +100,7 @@ class SubjectTracker:
         self.catalog = catalog
         self.ctx = ctx
         self.settings = settings
-        self.projection = LocalProjection.centred_on(shapely.union_all([catalog.geometries[k] for k in ctx.home]))
+        self.projection = _home_projection(catalog, ctx.home)
         self._areas = area_cache if area_cache is not None else _AREA_CACHE
         self._zone_geoms = {z.zone_id: z.projected(self.projection) for z in ctx.zones}
         self._zones_by_id = {z.zone_id: z for z in ctx.zones}

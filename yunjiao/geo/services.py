@@ -507,9 +507,26 @@ def ingest_fixes(fixes, *, device_token=None, actor=None, received_at: datetime 
         seen.add((dev, p[2]))
         by_subject[device.subject_id].append((device, *p[2:]))
     res.rejected.sort(key=lambda r: r["index"])
+    _to_wgs84_rows(by_subject)
     if by_subject:
         _ingest_batch(by_subject, now, res, current_catalog(), geofence_settings())
     return res
+
+
+def _to_wgs84_rows(by_subject: dict) -> None:
+    """Convert the GCJ-02 / BD-09 positions of the whole batch to WGS-84 in place, one vectorised (exact,
+    iterative) inverse per coordinate system for the batch instead of one per subject; rows keep their
+    declared system, which is stored with the fix."""
+    for system in (coords.GCJ02, coords.BD09):
+        picked = [(sid, k) for sid, rows in by_subject.items() for k, r in enumerate(rows) if r[5] == system]
+        if not picked:
+            continue
+        lon = np.array([by_subject[sid][k][2] for sid, k in picked], dtype=np.float64)
+        lat = np.array([by_subject[sid][k][3] for sid, k in picked], dtype=np.float64)
+        wlon, wlat = coords.to_wgs84(lon, lat, system)
+        for (sid, k), x, y in zip(picked, wlon.tolist(), wlat.tolist(), strict=True):
+            r = by_subject[sid][k]
+            by_subject[sid][k] = (r[0], r[1], x, y, *r[4:])
 
 
 def _zones_by_subject(subject_ids) -> dict:
@@ -530,9 +547,7 @@ def _ingest_batch(by_subject: dict, now, res: IngestResult, catalog, cfg):
                                           ignore_conflicts=True)
         states = {st.subject_id: st for st in
                   GeofenceState.objects.select_for_update().filter(subject_id__in=subject_ids).order_by("subject_id")}
-        existing = set(LocationFix.objects.filter(
-            device__in={r[0].pk for r in all_rows}, time__in=list({r[1] for r in all_rows}))
-            .values_list("device_id", "time"))
+        existing = _existing_fixes([(r[0].pk, r[1]) for r in all_rows])
         zones = _zones_by_subject(subject_ids)
         margin = timedelta(minutes=max(cfg.window_grace_before_minutes, cfg.window_grace_after_minutes) + 1)
         times = [r[1] for r in all_rows]
@@ -551,6 +566,44 @@ def _ingest_batch(by_subject: dict, now, res: IngestResult, catalog, cfg):
             changed.append(state_row)
         _insert_fixes(new_fixes)
         _save_states(changed)
+
+
+def _pg_array(values) -> str:
+    """A PostgreSQL array literal of ints, floats, datetimes or plain strings, sent as ONE text parameter and
+    cast server-side (``%s::float8[]``): psycopg adapts a Python list element by element (≈ 1 µs each, the
+    largest client cost of a 1,000-fix batch), a joined string costs a fraction of that."""
+    out = []
+    seen: dict = {}  # the same time (received_at, a batch's minute) is formatted once
+    for v in values:
+        if v is None:
+            out.append("NULL")
+        elif type(v) is float or type(v) is int:
+            out.append(repr(v))
+        elif isinstance(v, datetime):
+            text = seen.get(v)
+            if text is None:
+                text = seen[v] = '"' + v.isoformat() + '"'
+            out.append(text)
+        else:
+            out.append('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(out) + "}"
+
+
+def _existing_fixes(keys: list[tuple[int, datetime]]) -> set:
+    """(device pk, time) pairs of the batch already stored.  PostgreSQL: one join against unnest(arrays),
+    bounded by the batch's time range so only the partitions/BRIN ranges of the batch are read."""
+    if not keys:
+        return set()
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(LocationFix._meta.db_table)
+        times = [k[1] for k in keys]
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT f.device_id, f.time FROM {table} f JOIN unnest(%s::bigint[], %s::timestamptz[]) "
+                        f"AS k(d, t) ON f.device_id = k.d AND f.time = k.t WHERE f.time BETWEEN %s AND %s",
+                        [_pg_array([k[0] for k in keys]), _pg_array(times), min(times), max(times)])
+            return {(d, t) for d, t in cur.fetchall()}
+    return set(LocationFix.objects.filter(device__in={k[0] for k in keys}, time__in=list({k[1] for k in keys}))
+               .values_list("device_id", "time"))
 
 
 FIX_COLUMNS = ("device_id", "subject_id", "time", "lon", "lat", "accuracy", "source", "system", "received_at",
@@ -572,7 +625,7 @@ def _insert_fixes(rows: list[tuple]) -> None:
         arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
         with connection.cursor() as cur:
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM unnest({arrays}) "
-                        f"ON CONFLICT (device_id, time) DO NOTHING", [list(c) for c in zip(*rows, strict=True)])
+                        f"ON CONFLICT (device_id, time) DO NOTHING", [_pg_array(c) for c in zip(*rows, strict=True)])
         return
     LocationFix.objects.bulk_create([LocationFix(**dict(zip(FIX_COLUMNS, r, strict=True))) for r in rows],
                                     ignore_conflicts=True, batch_size=2000)
@@ -589,8 +642,8 @@ def _save_states(rows: list[GeofenceState]) -> None:
             cur.execute(f"UPDATE {table} AS g SET state = v.state::jsonb, last_fix_at = v.last_fix_at, "
                         f"updated_at = v.updated_at FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], "
                         f"%s::timestamptz[]) AS v(id, state, last_fix_at, updated_at) WHERE g.id = v.id",
-                        [[r.pk for r in rows], [json.dumps(r.state) for r in rows], [r.last_fix_at for r in rows],
-                         [r.updated_at for r in rows]])
+                        [_pg_array([r.pk for r in rows]), _pg_array([json.dumps(r.state) for r in rows]),
+                         _pg_array([r.last_fix_at for r in rows]), _pg_array([r.updated_at for r in rows])])
         return
     GeofenceState.objects.bulk_update(rows, ["state", "last_fix_at", "updated_at"])
 
@@ -602,10 +655,7 @@ def _evaluate_subject(fresh, state_row, zones, windows, now, res: IngestResult, 
     lon = np.array([r[2] for r in fresh], dtype=np.float64)
     lat = np.array([r[3] for r in fresh], dtype=np.float64)
     acc = np.array([r[4] for r in fresh], dtype=np.float64)
-    systems = np.array([r[5] for r in fresh])
-    for system in set(systems.tolist()) - {coords.WGS84}:
-        m = systems == system
-        lon[m], lat[m] = coords.to_wgs84(lon[m], lat[m], system)
+    # positions are already WGS-84 (_to_wgs84_rows converted the batch)
     ctx = engine.SubjectContext(str(subject.pk), home_keys_for(subject), windows, zones, True)
     trk = engine.SubjectTracker(catalog, ctx, cfg)
     engine.load_state(trk, state_row.state)

@@ -69,3 +69,47 @@ def test_windows_for_many_equals_one_by_one(cast):
     finally:
         services._WINDOW_PROVIDERS[:] = saved
     assert got == {cast.subject_a1.pk: [leave], cast.subject_b1.pk: [leave], cast.subject_a2.pk: []}
+
+
+def test_state_with_quotes_and_backslashes_survives_the_array_literal(cast):
+    a = GeofenceState.objects.create(subject=cast.subject_a1, state={})
+    a.state, a.last_fix_at, a.updated_at = {"label": 'say "hi" \\ {x,y} NULL', "k": [None, 1e-9]}, T0, T0
+    services._save_states([a])
+    a.refresh_from_db()
+    assert a.state == {"label": 'say "hi" \\ {x,y} NULL', "k": [None, 1e-9]}
+
+
+def test_existing_fixes_finds_only_stored_pairs(device):
+    services._insert_fixes(rows(device, 3))
+    keys = [(device.pk, T0), (device.pk, T0 + timedelta(minutes=2)), (device.pk, T0 + timedelta(minutes=9)),
+            (device.pk + 999, T0)]
+    assert services._existing_fixes(keys) == {(device.pk, T0), (device.pk, T0 + timedelta(minutes=2))}
+    assert services._existing_fixes([]) == set()
+
+
+def test_batch_mixes_systems_across_subjects_and_retries_without_duplicates(cast):
+    from yunjiao.geo import coords
+
+    services.register_device(actor=SYSTEM, subject=cast.subject_a1, device_id="WB-A", kind="wristband")
+    services.register_device(actor=SYSTEM, subject=cast.subject_b1, device_id="WB-B", kind="wristband")
+    now = datetime.now(UTC).replace(microsecond=0)
+    w = (116.58, 35.41)
+    g = tuple(float(v) for v in coords.wgs84_to_gcj02(*w))
+    b = tuple(float(v) for v in coords.wgs84_to_bd09(*w))
+    fixes = []
+    for dev in ("WB-A", "WB-B"):
+        for k in range(4):
+            lon, lat, system = (*g, "gcj02") if k % 2 else (*w, "wgs84")
+            if k == 3:
+                lon, lat, system = (*b, "bd09")
+            fixes.append({"device_id": dev, "time": (now - timedelta(minutes=10 - k)).isoformat(), "lon": lon,
+                          "lat": lat, "accuracy": 10, "system": system})
+    fixes.append(dict(fixes[0]))  # duplicate within the batch
+    fixes.insert(2, {"device_id": "WB-A", "time": now.isoformat(), "lon": 500, "lat": 35, "accuracy": 10})
+    res = services.ingest_fixes(fixes, actor=SYSTEM)
+    assert res.accepted == 8
+    assert [(r["index"], r["code"]) for r in res.rejected] == [(2, "out_of_range"), (9, "duplicate_in_batch")]
+    for f in LocationFix.objects.all():
+        assert (f.lon, f.lat) == (pytest.approx(w[0], abs=1e-9), pytest.approx(w[1], abs=1e-9)), f.system
+    again = services.ingest_fixes(fixes, actor=SYSTEM)  # a retry of the whole batch
+    assert (again.accepted, again.duplicates, LocationFix.objects.count()) == (0, 8, 8)
