@@ -121,3 +121,20 @@ def make_fake_camera_y4m(
     frames = [_fit(f, size) for f in clip_frames(first, last)]
     frames = [frames[0]] * lead_in_frames + frames
     return write_y4m(path, frames, fps=fps)
+
+
+def make_checkin(subject, when, outcome="pass", *, lonlat=None, accuracy=12.0, location_status="inside"):
+    """Test data only: a stored check-in row (no frames, no face pipeline) for report, anomaly and rule tests."""
+    from yunjiao.checkins.models import Checkin, CheckinChallenge, FaceEnrolment
+
+    enrol = FaceEnrolment.objects.filter(subject=subject).first() or FaceEnrolment.objects.create(
+        subject=subject, version=1, photo_count=1)
+    challenge = CheckinChallenge.objects.create(subject=subject, device_id="d",
+                                                nonce_digest=f"{subject.pk}-{when.timestamp()}",
+                                                actions=["turn_right"], expires_at=when, used_at=when)
+    lon, lat = lonlat if lonlat is not None else (None, None)
+    return Checkin.objects.create(subject=subject, challenge=challenge, enrolment=enrol, device_id="d",
+                                  submitted_at=when, outcome=outcome, face_outcome=outcome, frame_count=15, scores={},
+                                  thresholds={}, latitude=lat, longitude=lon,
+                                  accuracy_m=accuracy if lonlat is not None else None,
+                                  location_status=location_status)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from yunjiao.anomalies.models import Anomaly
 from yunjiao.checkins import review_services, services
-from yunjiao.checkins.models import Checkin, CheckinChallenge, FaceEnrolment
+from yunjiao.checkins.testing import make_checkin
 from yunjiao.core.actors import SYSTEM
 from yunjiao.geo import services as geo
 from yunjiao.geo.models import LocationFix
@@ -33,14 +33,7 @@ def wristband_fix(device, minutes_ago, lonlat, acc=10.0):
 
 
 def checkin_row(subject, lonlat, *, face="pass", acc=12.0):
-    now = timezone.now()
-    enrol = FaceEnrolment.objects.filter(subject=subject).first() or FaceEnrolment.objects.create(
-        subject=subject, version=1, photo_count=1)
-    ch = CheckinChallenge.objects.create(subject=subject, device_id="d", nonce_digest=f"n{now.timestamp()}",
-                                         actions=["turn_right"], expires_at=now, used_at=now)
-    return Checkin.objects.create(subject=subject, challenge=ch, enrolment=enrol, device_id="d", submitted_at=now,
-                                  outcome=face, face_outcome=face, frame_count=15, scores={}, thresholds={},
-                                  latitude=lonlat[1], longitude=lonlat[0], accuracy_m=acc, location_status="inside")
+    return make_checkin(subject, timezone.now(), face, lonlat=lonlat, accuracy=acc)
 
 
 @pytest.mark.parametrize("fix_at, minutes_ago, face, raised", [

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 
 from yunjiao.anomalies import services as anomalies
 from yunjiao.anomalies.models import Anomaly
-from yunjiao.checkins.models import Checkin, CheckinChallenge, CheckTask, FaceEnrolment
+from yunjiao.checkins.models import Checkin, CheckTask
+from yunjiao.checkins.testing import make_checkin
 from yunjiao.core.actors import SYSTEM
 from yunjiao.core.errors import NotAllowed
 from yunjiao.reports import rules, services
@@ -26,13 +27,7 @@ def at(d, hh, mm=0):
 
 
 def _checkin(subject, when, outcome):
-    enrol = FaceEnrolment.objects.filter(subject=subject).first() or FaceEnrolment.objects.create(
-        subject=subject, version=1, photo_count=1)
-    ch = CheckinChallenge.objects.create(subject=subject, device_id="d", nonce_digest=f"{subject.pk}-{when}",
-                                         actions=["blink"], expires_at=when, used_at=when)
-    return Checkin.objects.create(subject=subject, challenge=ch, enrolment=enrol, device_id="d", submitted_at=when,
-                                  outcome=outcome, face_outcome=outcome, frame_count=15, scores={}, thresholds={},
-                                  location_status="inside")
+    return make_checkin(subject, when, outcome)
 
 
 def _task(subject, start, status, seq, checkin=None):
