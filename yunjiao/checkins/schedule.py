@@ -12,6 +12,7 @@ Frequencies are configuration (domain.md §5.3 gives no national numbers: UNVERI
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
@@ -108,7 +109,7 @@ class LeaveCheck:
 
 
 def plan_leave(policy: CheckPolicy, start: date, end: date, *, secret: str, leave_key: Hashable,
-               tz: tzinfo) -> list[LeaveCheck]:
+               tz: tzinfo, return_grace_hours: float = 0) -> list[LeaveCheck]:
     """The 出发/到达/返回 checks of a leave from `start` to `end` (inclusive), in waking hours.
 
     Waking hours are cut in thirds: 出发核查 in the first third of the first day (before or while leaving);
@@ -116,13 +117,16 @@ def plan_leave(policy: CheckPolicy, start: date, end: date, *, secret: str, leav
     leave), judged against the destination; 返回核查 in the first third of the day after the approved end,
     judged at home — the leave window (home plus destination) is over, so a subject still away is outside.
     Times are random within the third (seeded by the server secret and the leave, so re-planning gives the
-    same times) and each window lasts the response time."""
+    same times) and each window lasts the response time.  A configured return grace (leave rules,
+    ``return_grace_hours``) keeps the destination allowed after the end, so the 返回核查 moves past it by whole
+    days: a check inside the grace could not show that the person came back."""
     first = datetime.combine(start, policy.waking_start, tzinfo=tz)
     span = int((datetime.combine(start, policy.waking_end, tzinfo=tz) - first).total_seconds() // 60)
     span -= policy.response_minutes  # the last window must close before waking hours end
     third = max(span // 3, 1)
     arrival_day = start + timedelta(days=1) if end > start else start
-    slots = ((LEAVE_DEPARTURE, start, 0), (LEAVE_ARRIVAL, arrival_day, 1), (LEAVE_RETURN, end + timedelta(days=1), 0))
+    return_day = end + timedelta(days=1 + math.ceil(max(0.0, return_grace_hours) / 24))
+    slots = ((LEAVE_DEPARTURE, start, 0), (LEAVE_ARRIVAL, arrival_day, 1), (LEAVE_RETURN, return_day, 0))
     checks = []
     for seq, day, part in slots:
         rng = _rng(secret, "leave", leave_key, seq, day.isoformat())

@@ -310,8 +310,10 @@ def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> LeavePlan
     existing = {t.seq: t for t in CheckTask.objects.select_for_update().filter(
         subject=subject, batch_id=batch, kind=CheckTaskKind.LEAVE).exclude(status=CheckTaskStatus.CANCELLED)}
     today = timezone.localdate(now)
+    from yunjiao.leave.services import leave_rules
+
     for check in schedule.plan_leave(policy, leave.approved_start, leave.approved_end, secret=plan_secret(),
-                                     leave_key=leave.pk, tz=tz):
+                                     leave_key=leave.pk, tz=tz, return_grace_hours=leave_rules().return_grace_hours):
         opens, due = check.window.opens_at, check.window.due_at
         if opens <= now:
             latest = datetime.combine(check.day, policy.waking_end, tzinfo=tz) - timedelta(

@@ -61,6 +61,16 @@ def test_leave_checks_fall_in_waking_hours_on_the_right_days(days, arrival_offse
     assert again == schedule.plan_leave(POLICY, start, end, secret="s", leave_key=7, tz=TZ())  # reproducible
 
 
+@pytest.mark.parametrize("grace_hours, return_offset_days", [(0, 1), (6, 2), (24, 2), (30, 3)])
+def test_return_check_falls_after_the_return_grace(grace_hours, return_offset_days):
+    """While the configured return grace runs the destination is still allowed, so a 返回核查 inside it could
+    not show that the person came back (LAW art.27; leave rules return_grace_hours)."""
+    start, end = date(2026, 12, 7), date(2026, 12, 9)
+    checks = schedule.plan_leave(POLICY, start, end, secret="s", leave_key=3, tz=TZ(), return_grace_hours=grace_hours)
+    ret = next(c for c in checks if c.seq == schedule.LEAVE_RETURN)
+    assert ret.day == end + timedelta(days=return_offset_days)
+
+
 # --- planning through the leave process ----------------------------------------------------------------
 
 
