@@ -209,7 +209,6 @@ def _usable_challenge(subject: Subject, nonce: str, device_id: str | None, at) -
 # A phone that reports no accuracy is taken to be this vague: a missing number must not turn an honest check-in
 # near the border into "outside" (the engine counts a fix outside only when its whole accuracy circle is).
 UNKNOWN_ACCURACY_M = 200.0
-COORD_SYSTEMS = ("wgs84", "gcj02", "bd09")
 
 
 def _location(location) -> tuple[float | None, float | None, float | None, str]:
@@ -222,8 +221,11 @@ def _location(location) -> tuple[float | None, float | None, float | None, str]:
         acc = None if acc in (None, "") else float(acc)
     except (KeyError, TypeError, ValueError):
         return None, None, None, ""
-    system = str(location.get("system") or "wgs84").lower()
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or system not in COORD_SYSTEMS or (acc is not None and acc < 0):
+    try:
+        system = coords.normalise_system(str(location.get("system") or "wgs84"))  # the geo ingestion's rule
+    except ValueError:
+        return None, None, None, ""
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (acc is not None and acc < 0):
         return None, None, None, ""
     return lat, lon, acc, system
 
@@ -237,7 +239,7 @@ LOCATION_REASONS = {status: LOCATION_EXPLANATIONS[status] for status in
 def to_wgs84(lat, lon, system) -> tuple[float | None, float | None]:
     """The fix in WGS-84 (what the check-in stores, whatever the phone sent: browsers give WGS-84, a native
     app with a Chinese map SDK may send gcj02/bd09)."""
-    if lat is None or system in ("", "wgs84"):
+    if lat is None or system in ("", coords.WGS84):
         return lat, lon
     wlon, wlat = coords.to_wgs84(lon, lat, system)
     return float(wlat), float(wlon)
@@ -251,7 +253,7 @@ def location_status_for(subject, at, lat, lon, acc, system) -> str:
     try:
         verdict = geo_services.location_verdict(subject, at, lon, lat,
                                                 UNKNOWN_ACCURACY_M if acc is None else acc, system)
-    except KeyError:  # the execution county has no boundary in the catalogue
+    except geo_services.NoBoundaryData:
         return LocationStatus.UNCHECKED
     return {"inside": LocationStatus.INSIDE, "near": LocationStatus.NEAR_BOUNDARY,
             "outside": LocationStatus.OUTSIDE}[verdict]

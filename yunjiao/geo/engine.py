@@ -240,7 +240,7 @@ def allowed_area(catalog: AreaCatalog, home, at: float, windows=(), zones=(),
     """The subject's allowed area at time ``at`` in WGS-84: home ∪ active windows' destinations (+ corridor)
     − active exclusion zones.  Pure function of (time, windows, zones)."""
     keys, corridor = rules.area_keys(at, tuple(home), windows, settings)
-    proj = LocalProjection.centred_on(shapely.union_all([catalog.geometries[k] for k in home]))
+    proj = _home_projection(catalog, tuple(home))
     area = rules.compose_area([proj.geometry(catalog.geometries[k]) for k in keys], corridor, settings)
     active_zones = [z.projected(proj) for z in zones if z.active(at)]
     if active_zones:

@@ -356,9 +356,18 @@ def allowed_area_for(subject, at: datetime):
                                zones_for(subject), cfg)
 
 
+class NoBoundaryData(LookupError):
+    """The subject's execution county has no boundary in the catalogue: no geofence judgement is possible."""
+
+
 def location_verdict(subject, at: datetime, lon: float, lat: float, accuracy: float, system: str = "wgs84") -> str:
-    """'inside' / 'near' / 'outside' for one reported position (e.g. a check-in), same rules as the engine."""
-    trk = tracker_for(subject, at, at)
+    """'inside' / 'near' / 'outside' for one reported position (e.g. a check-in), same rules as the engine.
+    Raises NoBoundaryData when the subject's execution county is not in the boundary catalogue."""
+    catalog = current_catalog()
+    missing = [k for k in home_keys_for(subject) if k not in catalog.geometries]
+    if missing:
+        raise NoBoundaryData(f"执行地 {'、'.join(missing)} 暂无行政区划边界数据")
+    trk = tracker_for(subject, at, at, catalog=catalog)
     wlon, wlat = coords.to_wgs84(lon, lat, system)
     x, y = trk.projection.forward(np.atleast_1d(wlon), np.atleast_1d(wlat))
     v, _ = trk.verdicts(np.array([at.timestamp()]), x, y, np.array([float(accuracy)]))
@@ -408,12 +417,13 @@ def _parse_time(value):
     return dt
 
 
-def _token_allows(token, device: Device) -> bool:
+def token_allows(token, device: Device) -> bool:
+    """A device token bound to this device id, or a gateway token (GATEWAY) of an org containing the subject
+    (the rule for location fixes and for device alarms alike)."""
     if token.device_id == device.device_id:
         return True
-    # a gateway token (device_id "*") may report for devices of subjects inside its org's branch
     path = device.subject.org_path
-    return token.device_id == "*" and (path == token.org.path or path.startswith(token.org.path + "."))
+    return token.device_id == GATEWAY and (path == token.org.path or path.startswith(token.org.path + "."))
 
 
 SOURCES = frozenset(LocationFix.Source.values)
@@ -495,7 +505,7 @@ def ingest_fixes(fixes, *, device_token=None, actor=None, received_at: datetime 
         if only_device is not None and dev != only_device:
             reject(i, fixes[i], "wrong_token")
             continue
-        if device_token is not None and not _token_allows(device_token, device):
+        if device_token is not None and not token_allows(device_token, device):
             reject(i, fixes[i], "wrong_token")
             continue
         if visible is not None and dev not in visible:

@@ -215,12 +215,6 @@ def _parse_time(value) -> datetime:
     return dt
 
 
-def _token_allows(token, device) -> bool:
-    """A device token bound to this device id, or a gateway token ("*") of an org containing the subject."""
-    if token.device_id == device.device_id:
-        return True
-    path = device.subject.org_path
-    return token.device_id == "*" and (path == token.org.path or path.startswith(token.org.path + "."))
 
 
 def _parse_item(item, now):
@@ -278,6 +272,7 @@ def ingest_alarms(items, *, device_token, received_at: datetime | None = None) -
     are kept.  Idempotent on (device, time, type).  Alarms of one device and type closer together than
     MONITORING_ALARM_EPISODE_MINUTES are one episode: one anomaly whose occurrences grow."""
     from yunjiao.geo.models import Device
+    from yunjiao.geo.services import token_allows as geo_token_allows
 
     if device_token is None:
         raise ServiceError("必须使用设备令牌上报报警。", code="not_authenticated")
@@ -308,7 +303,7 @@ def ingest_alarms(items, *, device_token, received_at: datetime | None = None) -
         device = devices.get(p["device_id"])
         if device is None:
             reject(i, "unknown_device")
-        elif not _token_allows(device_token, device):
+        elif not geo_token_allows(device_token, device):
             reject(i, "wrong_token")
         elif (p["device_id"], p["time"], p["kind"]) in seen:
             reject(i, "duplicate_in_batch")
