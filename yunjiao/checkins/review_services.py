@@ -244,11 +244,8 @@ def detect_device_separation(checkin: Checkin):
     if not rows:
         return None
     t, lon, lat, acc, device_id = rows[0]
-    fix = separation.latest_usable([separation.Fix(t.timestamp(), lon, lat, acc)], at.timestamp())
-    if fix is None:
-        return None
-    distance = float(np.asarray(haversine_m(checkin.longitude, checkin.latitude, fix.lon, fix.lat)).item())
-    if not separation.separated(distance, checkin.accuracy_m, fix.accuracy_m):
+    distance = float(np.asarray(haversine_m(checkin.longitude, checkin.latitude, lon, lat)).item())
+    if not separation.separated(distance, checkin.accuracy_m, acc):
         return None
     day = timezone.localtime(at).date()
     minutes = max(0, round((at - t).total_seconds() / 60))

@@ -3,30 +3,14 @@
 A check-in proves, by the face check, where the person and the phone are at that moment.  A subject under
 electronic monitoring (社区矫正法 art.29) also wears a wristband that reports its own fixes: if the wristband's
 latest fix before the check-in places it clearly elsewhere — further away than both accuracy circles plus a
-margin — the wristband is not on the person (taken off, left at home, handed to someone).  Fixes older than
-``max_age_s`` say nothing about the moment of the check-in and are not used.
+margin — the wristband is not on the person (taken off, left at home, handed to someone).  Only the latest
+wristband fix of the ``MAX_AGE_S`` before the check-in is used: an older one says nothing about that moment.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 MARGIN_M = 1000.0  # beyond both accuracy circles: a street or two of slack for urban multipath
 MAX_AGE_S = 900.0  # a wristband reports every few minutes; a 15-minute-old fix still describes the moment
-
-
-@dataclass(frozen=True)
-class Fix:
-    t: float  # POSIX seconds
-    lon: float
-    lat: float
-    accuracy_m: float
-
-
-def latest_usable(fixes: list[Fix], at: float, max_age_s: float = MAX_AGE_S) -> Fix | None:
-    """The wristband fix closest before `at` within `max_age_s` (fixes after the check-in are not used)."""
-    usable = [f for f in fixes if 0 <= at - f.t <= max_age_s]
-    return max(usable, key=lambda f: f.t) if usable else None
 
 
 def separated(distance_m: float, checkin_accuracy_m: float | None, fix_accuracy_m: float,

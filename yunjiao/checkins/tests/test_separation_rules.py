@@ -2,9 +2,7 @@
 
 import pytest
 
-from yunjiao.checkins.separation import Fix, latest_usable, separated
-
-AT = 1_800_000_000.0
+from yunjiao.checkins.separation import separated
 
 
 @pytest.mark.parametrize("distance, checkin_acc, fix_acc, expected", [
@@ -16,10 +14,3 @@ AT = 1_800_000_000.0
 ])
 def test_separated(distance, checkin_acc, fix_acc, expected):
     assert separated(distance, checkin_acc, fix_acc) is expected
-
-
-def test_latest_usable_fix_is_recent_and_before_the_checkin():
-    fixes = [Fix(AT - 1200, 116.5, 35.4, 10), Fix(AT - 300, 116.6, 35.4, 10), Fix(AT + 60, 116.7, 35.4, 10)]
-    assert latest_usable(fixes, AT).t == AT - 300
-    assert latest_usable(fixes[:1], AT) is None  # 20 minutes old: says nothing about now
-    assert latest_usable([], AT) is None
