@@ -294,6 +294,7 @@ def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> LeavePlan
     morning still gets its 出发核查).  Subjects who cannot answer (信息化核查 off, no face enrolment, not in
     correction) get no tasks, as for scheduled checks."""
     from yunjiao.checkins.models import FaceEnrolment
+    from yunjiao.leave.services import leave_rules
 
     now = now or timezone.now()
     result = LeavePlanResult()
@@ -310,8 +311,6 @@ def plan_leave_checks(leave, *, actor, now: datetime | None = None) -> LeavePlan
     existing = {t.seq: t for t in CheckTask.objects.select_for_update().filter(
         subject=subject, batch_id=batch, kind=CheckTaskKind.LEAVE).exclude(status=CheckTaskStatus.CANCELLED)}
     today = timezone.localdate(now)
-    from yunjiao.leave.services import leave_rules
-
     for check in schedule.plan_leave(policy, leave.approved_start, leave.approved_end, secret=plan_secret(),
                                      leave_key=leave.pk, tz=tz, return_grace_hours=leave_rules().return_grace_hours):
         opens, due = check.window.opens_at, check.window.due_at
@@ -377,13 +376,17 @@ def drop_leave_checks(leave, *, actor, reason: str, only_future: bool = False,
                                                       kind=CheckTaskKind.LEAVE, status=CheckTaskStatus.PENDING)
     if only_future:
         qs = qs.filter(window_start__gt=now)
-    tasks = list(qs)
+    return _cancel_pending(list(qs), actor=actor, obj=leave, subject=leave.subject,
+                           summary=lambda n: f"取消外出核查 {n} 条：{reason[:100]}", data={"leave": leave.pk})
+
+
+def _cancel_pending(tasks: list, *, actor, obj, subject, summary, data: dict) -> int:
+    """Cancel pending tasks (already locked by the caller) in one statement, with one audit row naming them."""
     if not tasks:
         return 0
     CheckTask.objects.filter(pk__in=[t.pk for t in tasks]).update(status=CheckTaskStatus.CANCELLED)
-    audit.record(actor, Action.UPDATE, leave, subject=leave.subject,
-                 summary=f"取消外出核查 {len(tasks)} 条：{reason[:100]}",
-                 data={"leave": leave.pk, "tasks": [t.pk for t in tasks]})
+    audit.record(actor, Action.UPDATE, obj, subject=subject, summary=summary(len(tasks)),
+                 data={**data, "tasks": [t.pk for t in tasks]})
     return len(tasks)
 
 
@@ -475,7 +478,8 @@ def order_checks(subjects, *, actor, minutes: int | None = None, reason: str = "
         for pk in ids:
             subject = visible[pk]
             task = CheckTask.objects.create(
-                subject=subject, kind=kind, org_path=subject.org_path, supervision_level=subject.supervision_level, plan_date=timezone.localdate(now), seq=0, window_start=now,
+                subject=subject, kind=kind, plan_date=timezone.localdate(now), seq=0, window_start=now,
+                org_path=subject.org_path, supervision_level=subject.supervision_level,
                 deadline=now + timedelta(minutes=minutes), ordered_by=None if actor is SYSTEM else actor,
                 reason=reason or f"{CheckTaskKind(kind).label}（{len(ids)} 人批次）", batch_id=batch,
                 created_at=now, notified_at=now)
@@ -529,13 +533,8 @@ def cancel_when_not_supervised(subject, old: str, new: str, actor) -> int:
         return 0
     label = SubjectStatus(new).label
     pending = list(CheckTask.objects.select_for_update().filter(subject_id=subject.pk, status=CheckTaskStatus.PENDING))
-    for task in pending:
-        task.status = CheckTaskStatus.CANCELLED
-        task.save(update_fields=["status"])
-    if pending:
-        audit.record(actor, Action.UPDATE, subject, summary=f"对象状态变为“{label}”，取消待签到核查任务 {len(pending)} 条",
-                     data={"tasks": [t.pk for t in pending], "status": new})
-    return len(pending)
+    return _cancel_pending(pending, actor=actor, obj=subject, subject=subject,
+                           summary=lambda n: f"对象状态变为“{label}”，取消待签到核查任务 {n} 条", data={"status": new})
 
 
 # --- missed checks (未响应) ------------------------------------------------------------------------------
