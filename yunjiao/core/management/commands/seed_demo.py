@@ -121,9 +121,7 @@ class Command(BaseCommand):
             wanted += [(f"{slug}_head", "civil_servant"), (f"{slug}_officer", "civil_servant")]
         wanted.append((AUXILIARY_USERNAME, "auxiliary"))
         done = sum(self._certify(users, username, establishment) for username, establishment in wanted)
-        sg = users.get("sg_370811002")
-        if sg is not None:
-            self._certify(users, "sg_370811002", "social_worker", apply=False)
+        self._certify(users, "sg_370811002", "social_worker", apply=False)  # a profile, no card
         return done
 
     @transaction.atomic
